@@ -1,0 +1,2 @@
+//! Supervisor's XML-RPC method table, dispatched onto the process state machine
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! Supervisor's INI configuration dialect: parsing, %-expansion, typed config
+#![deny(missing_docs)]

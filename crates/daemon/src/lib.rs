@@ -1,0 +1,2 @@
+//! supervisord: the single-threaded mio event loop
+#![deny(missing_docs)]
