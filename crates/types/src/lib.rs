@@ -23,10 +23,12 @@
 
 mod fault;
 mod namespec;
+mod pyrepr;
 mod signal;
 mod state;
 
 pub use fault::FaultCode;
 pub use namespec::{Namespec, make_namespec};
+pub use pyrepr::py_repr;
 pub use signal::{SignalError, signal_name, signal_number};
 pub use state::{AutoRestart, EventListenerState, ProcessState, SupervisorState};
