@@ -1,0 +1,455 @@
+//! The INI lexer: Python's `RawConfigParser` exactly as Supervisor configures it
+//! (`inline_comment_prefixes=(';', '#')`, `strict=False`, no interpolation).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::py;
+
+/// One `key = value` of a section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The key, case-folded as Python's `str.lower`.
+    pub key: String,
+    /// The value: inline comments cut, continuation lines joined with `\n`, stripped.
+    pub value: String,
+    /// The 1-based line that last set this key.
+    pub line: usize,
+}
+
+/// One `[name]` section. Repeated headers (in one file or across files) are merged
+/// into the first one; a repeated key keeps its first position and takes the last value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// The name between the brackets, verbatim (`program:foo`).
+    pub name: String,
+    /// The source (file name) that first declared the section.
+    pub source: String,
+    /// The entries, in order of first appearance.
+    pub entries: Vec<Entry>,
+}
+
+impl Section {
+    /// The value of `key` in this section only (no `[DEFAULT]` fallback).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entry(key).map(|e| e.value.as_str())
+    }
+
+    /// The entry for `key` in this section only.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+
+    fn set(&mut self, key: &str, value: String, line: usize) {
+        match self.entries.iter_mut().find(|e| e.key == key) {
+            Some(e) => {
+                e.value = value;
+                e.line = line;
+            }
+            None => self.entries.push(Entry {
+                key: key.to_owned(),
+                value,
+                line,
+            }),
+        }
+    }
+}
+
+/// Why a file could not be lexed; the `Display` text is Python's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IniError {
+    /// A non-comment line came before the first section header.
+    MissingSectionHeader {
+        /// The source name (file name).
+        source: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The offending line, with its line terminator.
+        text: String,
+    },
+    /// Lines that are neither headers, options, comments nor continuations.
+    Parsing {
+        /// The source name (file name).
+        source: String,
+        /// Each bad line: 1-based number and text with its terminator.
+        lines: Vec<(usize, String)>,
+    },
+}
+
+impl fmt::Display for IniError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IniError::MissingSectionHeader { source, line, text } => write!(
+                f,
+                "File contains no section headers.\nfile: {}, line: {line}\n{}",
+                py::repr(source),
+                py::repr(text)
+            ),
+            IniError::Parsing { source, lines } => {
+                write!(f, "Source contains parsing errors: {}", py::repr(source))?;
+                for (n, text) in lines {
+                    write!(f, "\n\t[line {n:2}]: {}", py::repr(text))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for IniError {}
+
+/// A parsed INI document: sections in order of first appearance plus the special
+/// `[DEFAULT]` section, whose keys every section inherits.
+///
+/// ```
+/// use supervisor_config::Ini;
+/// let ini = Ini::parse("[program:a]\nCommand = cat ; comment\n", "a.conf").unwrap();
+/// assert_eq!(ini.get("program:a", "command"), Some("cat"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ini {
+    sections: Vec<Section>,
+    index: HashMap<String, usize>,
+    defaults: Vec<Entry>,
+}
+
+/// Where the lexer is adding options.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Defaults,
+    Section(usize),
+}
+
+/// Splits text into lines as Python's universal-newline text files do: `\n`, `\r\n`
+/// and `\r` end a line, and each terminated line ends in `\n`.
+fn universal_lines(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => {
+                cur.push('\n');
+                lines.push(std::mem::take(&mut cur));
+            }
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                cur.push('\n');
+                lines.push(std::mem::take(&mut cur));
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// The byte offset where an inline comment starts, by Python's algorithm: each round
+/// looks at the next `;` and the next `#`; the round's earliest one at column 0 or
+/// after white space wins. (A qualifying prefix found in an earlier round than a
+/// non-qualifying one can hide an earlier qualifying one: Python does the same.)
+fn inline_comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut state: [Option<usize>; 2] = [Some(usize::MAX), Some(usize::MAX)];
+    let prefixes = [b';', b'#'];
+    loop {
+        let mut best: Option<usize> = None;
+        let mut any = false;
+        for (slot, prefix) in state.iter_mut().zip(prefixes) {
+            let Some(prev) = *slot else { continue };
+            let from = prev.wrapping_add(1);
+            match bytes[from..].iter().position(|b| *b == prefix) {
+                None => *slot = None,
+                Some(off) => {
+                    any = true;
+                    let index = from + off;
+                    *slot = Some(index);
+                    let qualifies = index == 0
+                        || line[..index].chars().next_back().is_some_and(py::is_space);
+                    if qualifies {
+                        best = Some(best.map_or(index, |b: usize| b.min(index)));
+                    }
+                }
+            }
+        }
+        if best.is_some() || !any {
+            return best;
+        }
+    }
+}
+
+impl Ini {
+    /// An empty document.
+    pub fn new() -> Ini {
+        Ini::default()
+    }
+
+    /// Lexes `text`, naming it `source` in errors.
+    pub fn parse(text: &str, source: &str) -> Result<Ini, IniError> {
+        let mut ini = Ini::new();
+        ini.read(text, source)?;
+        Ok(ini)
+    }
+
+    /// Lexes `text` into this document, merging sections that already exist, as a
+    /// second `RawConfigParser.read` does.
+    pub fn read(&mut self, text: &str, source: &str) -> Result<(), IniError> {
+        let mut pending: Vec<(Target, String, Vec<String>)> = Vec::new();
+        let mut cursect: Option<Target> = None;
+        let mut optname: Option<String> = None;
+        let mut indent_level = 0usize;
+        let mut errors: Vec<(usize, String)> = Vec::new();
+        for (i, line) in universal_lines(text).into_iter().enumerate() {
+            let lineno = i + 1;
+            let mut comment_start = inline_comment_start(&line);
+            let trimmed = py::strip(&line);
+            if trimmed.starts_with('#') || trimmed.starts_with(';') {
+                comment_start = Some(0);
+            }
+            let value = py::strip(&line[..comment_start.unwrap_or(line.len())]);
+            let current = optname.as_deref().filter(|o| !o.is_empty());
+            if value.is_empty() {
+                if comment_start.is_none()
+                    && let (Some(t), Some(name)) = (cursect, current)
+                    && let Some(p) = pending.iter_mut().rev().find(|p| p.0 == t && p.1 == name)
+                {
+                    p.2.push(String::new());
+                }
+                continue;
+            }
+            let cur_indent = line.chars().take_while(|c| py::is_space(*c)).count();
+            if let (Some(t), Some(name)) = (cursect, current)
+                && cur_indent > indent_level
+            {
+                if let Some(p) = pending.iter_mut().rev().find(|p| p.0 == t && p.1 == name) {
+                    p.2.push(value.to_owned());
+                }
+                continue;
+            }
+            indent_level = cur_indent;
+            if let Some(header) = section_header(value) {
+                cursect = Some(if let Some(&idx) = self.index.get(header) {
+                    Target::Section(idx)
+                } else if header == "DEFAULT" {
+                    Target::Defaults
+                } else {
+                    let idx = self.sections.len();
+                    self.sections.push(Section {
+                        name: header.to_owned(),
+                        source: source.to_owned(),
+                        entries: Vec::new(),
+                    });
+                    self.index.insert(header.to_owned(), idx);
+                    Target::Section(idx)
+                });
+                optname = None;
+                continue;
+            }
+            let Some(target) = cursect else {
+                return Err(IniError::MissingSectionHeader {
+                    source: source.to_owned(),
+                    line: lineno,
+                    text: line.clone(),
+                });
+            };
+            match value.find(['=', ':']) {
+                None => errors.push((lineno, line.clone())),
+                Some(pos) => {
+                    let option = &value[..pos];
+                    if option.is_empty() {
+                        errors.push((lineno, line.clone()));
+                    }
+                    let key = option.trim_end_matches(py::is_space).to_lowercase();
+                    let optval = py::strip(&value[pos + 1..]).to_owned();
+                    self.set_entry(target, &key, String::new(), lineno);
+                    pending.retain(|p| !(p.0 == target && p.1 == key));
+                    pending.push((target, key.clone(), vec![optval]));
+                    optname = Some(key);
+                }
+            }
+        }
+        for (target, key, parts) in pending {
+            let joined = parts.join("\n");
+            let value = joined.trim_end_matches(py::is_space).to_owned();
+            let entries = match target {
+                Target::Defaults => &mut self.defaults,
+                Target::Section(i) => &mut self.sections[i].entries,
+            };
+            if let Some(e) = entries.iter_mut().find(|e| e.key == key) {
+                e.value = value;
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(IniError::Parsing {
+                source: source.to_owned(),
+                lines: errors,
+            })
+        }
+    }
+
+    fn set_entry(&mut self, target: Target, key: &str, value: String, line: usize) {
+        match target {
+            Target::Section(i) => self.sections[i].set(key, value, line),
+            Target::Defaults => match self.defaults.iter_mut().find(|e| e.key == key) {
+                Some(e) => {
+                    e.value = value;
+                    e.line = line;
+                }
+                None => self.defaults.push(Entry {
+                    key: key.to_owned(),
+                    value,
+                    line,
+                }),
+            },
+        }
+    }
+
+    /// The sections in order of first appearance (without `[DEFAULT]`).
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// The section called `name`.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.index.get(name).map(|&i| &self.sections[i])
+    }
+
+    /// Whether a section called `name` exists (`[DEFAULT]` does not count).
+    pub fn has_section(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// The entries of `[DEFAULT]`.
+    pub fn defaults(&self) -> &[Entry] {
+        &self.defaults
+    }
+
+    /// The value of `key` in `section`, falling back to `[DEFAULT]`; `None` when the
+    /// section or the key is absent.
+    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+        let s = self.section(section)?;
+        s.get(key)
+            .or_else(|| self.defaults.iter().find(|e| e.key == key).map(|e| e.value.as_str()))
+    }
+
+    /// The keys of `section` followed by the `[DEFAULT]` keys it does not set.
+    pub fn options(&self, section: &str) -> Vec<&str> {
+        let Some(s) = self.section(section) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<&str> = s.entries.iter().map(|e| e.key.as_str()).collect();
+        for d in &self.defaults {
+            if s.get(&d.key).is_none() {
+                keys.push(&d.key);
+            }
+        }
+        keys
+    }
+
+    /// Replaces the literal text `%(here)s` in every section's values (and in the
+    /// `[DEFAULT]` values each section inherits, which are then copied into the
+    /// section), as Supervisor does after reading each file when `[include]` exists.
+    pub(crate) fn expand_here(&mut self, here: &str) {
+        const HERE: &str = "%(here)s";
+        let defaults = self.defaults.clone();
+        for s in &mut self.sections {
+            for d in &defaults {
+                if s.get(&d.key).is_none() && d.value.contains(HERE) {
+                    let v = d.value.replace(HERE, here);
+                    s.entries.push(Entry {
+                        key: d.key.clone(),
+                        value: v,
+                        line: d.line,
+                    });
+                }
+            }
+            for e in &mut s.entries {
+                if e.value.contains(HERE) {
+                    e.value = e.value.replace(HERE, here);
+                }
+            }
+        }
+    }
+}
+
+/// Python's `\[(?P<header>.+)\]` matched at the start of an already stripped line.
+fn section_header(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix('[')?;
+    let end = rest.rfind(']')?;
+    (end > 0).then(|| &rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Ini {
+        Ini::parse(text, "t.conf").unwrap()
+    }
+
+    #[test]
+    fn delimiters_comments_and_case() {
+        let ini = one("[Program:X]\nKey: a = b\nurl=http://h/#x\ncmd=bash -c 'a ; b'\n#c\n ;d\n");
+        assert_eq!(ini.get("Program:X", "key"), Some("a = b"));
+        assert_eq!(ini.get("Program:X", "url"), Some("http://h/#x"));
+        assert_eq!(ini.get("Program:X", "cmd"), Some("bash -c 'a"));
+    }
+
+    #[test]
+    fn continuation_lines_and_blank_lines() {
+        let ini = one("[s]\nfiles = a\n  b\n\n  c\n\nx=1\n");
+        assert_eq!(ini.get("s", "files"), Some("a\nb\n\nc"));
+        assert_eq!(ini.get("s", "x"), Some("1"));
+    }
+
+    #[test]
+    fn duplicates_merge() {
+        let ini = one("[s]\na=1\nb=2\n[t]\n[s]\na=3\n");
+        let s = ini.section("s").unwrap();
+        assert_eq!(s.entries.len(), 2);
+        assert_eq!(s.entries[0].value, "3");
+        assert_eq!(s.entries[0].line, 6);
+        assert_eq!(ini.sections().len(), 2);
+    }
+
+    #[test]
+    fn crlf_and_cr() {
+        let ini = one("[s]\r\na=1\r\rb=2\r");
+        assert_eq!(ini.get("s", "a"), Some("1"));
+        assert_eq!(ini.get("s", "b"), Some("2"));
+    }
+
+    #[test]
+    fn defaults_are_inherited() {
+        let ini = one("[DEFAULT]\nx=1\n[s]\n");
+        assert_eq!(ini.get("s", "x"), Some("1"));
+        assert!(!ini.has_section("DEFAULT"));
+        assert_eq!(ini.options("s"), vec!["x"]);
+    }
+
+    #[test]
+    fn errors_read_like_python() {
+        let e = Ini::parse("a=1\n", "f.conf").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "File contains no section headers.\nfile: 'f.conf', line: 1\n'a=1\\n'"
+        );
+        let e = Ini::parse("[s]\nbogus\n=x\n", "f.conf").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Source contains parsing errors: 'f.conf'\n\t[line  2]: 'bogus\\n'\n\t[line  3]: '=x\\n'"
+        );
+    }
+
+    #[test]
+    fn header_is_greedy_and_unanchored() {
+        let ini = one("[a]b] trailing\nk=v\n");
+        assert_eq!(ini.get("a]b", "k"), Some("v"));
+    }
+}

@@ -1,0 +1,663 @@
+//! Small reproductions of the Python built-ins whose behaviour leaks into Supervisor's
+//! configuration semantics and error texts: `str.isspace`, `str.strip`, `repr(str)`,
+//! `int(str)` and the `%` operator applied to a mapping.
+
+use std::fmt::Write as _;
+
+/// Python's `str.isspace` for one character: Unicode white space plus the
+/// information separators `\x1c`..`\x1f`, which Rust's `char::is_whitespace` omits.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// Python's `str.strip()` with no argument.
+pub fn strip(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
+/// Python's `str.split()` with no argument: runs of white space separate words.
+pub fn split_whitespace(s: &str) -> impl Iterator<Item = &str> {
+    s.split(is_space).filter(|w| !w.is_empty())
+}
+
+/// Whether Python's `str.isprintable` holds for `c`, approximated without the full
+/// Unicode category tables: controls, separators other than the ASCII space, the common
+/// format characters, private-use and non-characters are not printable.
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || is_space(c) {
+        return false;
+    }
+    !matches!(u,
+        0xad
+        | 0x600..=0x605
+        | 0x61c
+        | 0x6dd
+        | 0x70f
+        | 0x180e
+        | 0x200b..=0x200f
+        | 0x202a..=0x202e
+        | 0x2060..=0x2064
+        | 0x2066..=0x206f
+        | 0xe000..=0xf8ff
+        | 0xfdd0..=0xfdef
+        | 0xfeff
+        | 0xfff9..=0xfffb
+        | 0xfffe..=0xffff
+        | 0xf0000..=0x10ffff)
+        && u & 0xfffe != 0xfffe
+}
+
+/// Python's `repr()` of a `str`.
+pub fn repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x7f && c >= ' ' => out.push(c),
+            c if (c as u32) < 0x7f || ((c as u32) < 0x100 && !is_printable(c)) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_printable(c) => out.push(c),
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `ascii()` applied to a `repr` text: every non-ASCII character escaped.
+fn escape_non_ascii(r: &str) -> String {
+    let mut out = String::new();
+    for c in r.chars() {
+        let u = c as u32;
+        if u < 0x80 {
+            out.push(c);
+        } else if u < 0x100 {
+            let _ = write!(out, "\\x{u:02x}");
+        } else if u < 0x10000 {
+            let _ = write!(out, "\\u{u:04x}");
+        } else {
+            let _ = write!(out, "\\U{u:08x}");
+        }
+    }
+    out
+}
+
+/// `repr` truncated the way CPython's `%.200R` does in `int()`'s error message.
+fn repr_200(s: &str) -> String {
+    repr(s).chars().take(200).collect()
+}
+
+/// Python's `int(s, base)` for `str` input, limited to `i64`.
+///
+/// Accepts surrounding white space, a sign, single underscores between digits and,
+/// for base 8, the `0o` prefix. The error text is Python's (`invalid literal for int()
+/// with base 10: 'x'`); values beyond `i64` are refused with an `out of range` text.
+pub fn int(s: &str, base: u32) -> Result<i64, String> {
+    let invalid = || format!("invalid literal for int() with base {base}: {}", repr_200(s));
+    let t = strip(s);
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let rest = if base == 8 {
+        match rest.get(..2) {
+            Some(p) if p.eq_ignore_ascii_case("0o") => {
+                let r = &rest[2..];
+                r.strip_prefix('_').unwrap_or(r)
+            }
+            _ => rest,
+        }
+    } else {
+        rest
+    };
+    if rest.is_empty() || rest.starts_with('_') || rest.ends_with('_') || rest.contains("__") {
+        return Err(invalid());
+    }
+    let mut value: i128 = 0;
+    for c in rest.chars() {
+        if c == '_' {
+            continue;
+        }
+        let d = c.to_digit(base).ok_or_else(invalid)?;
+        value = value * i128::from(base) + i128::from(d);
+        if value > i128::from(i64::MAX) + 1 {
+            return Err(format!("{} is out of range", repr_200(s)));
+        }
+    }
+    let value = if neg { -value } else { value };
+    i64::try_from(value).map_err(|_| format!("{} is out of range", repr_200(s)))
+}
+
+/// A value an expansion name stands for: Supervisor's expansions are strings, except
+/// `process_num` and `numprocs`, which are integers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A `str`.
+    Str(String),
+    /// An `int`.
+    Int(i64),
+}
+
+impl Value {
+    fn repr(&self) -> String {
+        match self {
+            Value::Str(s) => repr(s),
+            Value::Int(i) => i.to_string(),
+        }
+    }
+}
+
+/// An insertion-ordered mapping of expansion names, as the Python `dict` Supervisor
+/// passes to `%`. Setting an existing name keeps its position.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expansions {
+    entries: Vec<(String, Value)>,
+}
+
+impl Expansions {
+    /// An empty mapping.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `name` to a string value.
+    pub fn set_str(&mut self, name: &str, value: &str) {
+        self.set(name, Value::Str(value.to_owned()));
+    }
+
+    /// Sets `name` to `value`.
+    pub fn set(&mut self, name: &str, value: Value) {
+        match self.entries.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((name.to_owned(), value)),
+        }
+    }
+
+    /// Copies every entry of `other` into `self`, as `dict.update`.
+    pub fn update(&mut self, other: &Expansions) {
+        for (k, v) in &other.entries {
+            self.set(k, v.clone());
+        }
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The names, sorted as Python's `list.sort`.
+    pub fn sorted_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.entries.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names
+    }
+
+    fn repr(&self) -> String {
+        let mut out = String::from("{");
+        for (i, (k, v)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&repr(k));
+            out.push_str(": ");
+            out.push_str(&v.repr());
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// Why `format % mapping` failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormatError {
+    /// A `%(name)` names nothing in the mapping (Python's `KeyError`).
+    MissingName(String),
+    /// Any other failure, with Python's exception text.
+    Bad(String),
+}
+
+/// The argument a conversion consumes: the mapping itself or a looked-up value.
+enum Arg<'a> {
+    Dict(&'a Expansions),
+    Value(&'a Value),
+}
+
+impl Arg<'_> {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Arg::Dict(_) => "dict",
+            Arg::Value(Value::Str(_)) => "str",
+            Arg::Value(Value::Int(_)) => "int",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Spec {
+    left: bool,
+    plus: bool,
+    blank: bool,
+    alt: bool,
+    zero: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+/// Python's `format % mapping` for a `dict` of strings and integers: `%(name)s`,
+/// `%(name)02d`, `%%`, flags `-+ #0`, width, precision, conversions `sdiuoxXeEfFgGcra`.
+pub fn format(fmt: &str, map: &Expansions) -> Result<String, FormatError> {
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut out = String::with_capacity(fmt.len());
+    let mut i = 0;
+    let n = chars.len();
+    let mut avail: Option<Arg<'_>> = Some(Arg::Dict(map));
+    let bad = |m: &str| FormatError::Bad(m.to_owned());
+    let not_enough = || bad("not enough arguments for format string");
+    let incomplete = || bad("incomplete format");
+    while i < n {
+        if chars[i] != '%' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if i < n && chars[i] == '%' {
+            out.push('%');
+            i += 1;
+            continue;
+        }
+        if i < n && chars[i] == '(' {
+            let mut depth = 1;
+            let start = i + 1;
+            let mut j = start;
+            while j < n && depth > 0 {
+                match chars[j] {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if depth > 0 {
+                return Err(bad("incomplete format key"));
+            }
+            let key: String = chars[start..j - 1].iter().collect();
+            match map.get(&key) {
+                Some(v) => avail = Some(Arg::Value(v)),
+                None => return Err(FormatError::MissingName(key)),
+            }
+            i = j;
+        }
+        let mut spec = Spec::default();
+        while i < n {
+            match chars[i] {
+                '-' => spec.left = true,
+                '+' => spec.plus = true,
+                ' ' => spec.blank = true,
+                '#' => spec.alt = true,
+                '0' => spec.zero = true,
+                _ => break,
+            }
+            i += 1;
+        }
+        if i < n && chars[i] == '*' {
+            match avail.take() {
+                None => return Err(not_enough()),
+                Some(Arg::Value(Value::Int(w))) => {
+                    if *w < 0 {
+                        spec.left = true;
+                    }
+                    spec.width = Some(w.unsigned_abs() as usize);
+                }
+                Some(_) => return Err(bad("* wants int")),
+            }
+            i += 1;
+        } else {
+            let (w, next) = read_number(&chars, i).map_err(|()| bad("width too big"))?;
+            spec.width = w;
+            i = next;
+        }
+        if i < n && chars[i] == '.' {
+            i += 1;
+            if i < n && chars[i] == '*' {
+                match avail.take() {
+                    None => return Err(not_enough()),
+                    Some(Arg::Value(Value::Int(p))) => {
+                        spec.prec = Some(if *p < 0 { 0 } else { *p as usize });
+                    }
+                    Some(_) => return Err(bad("* wants int")),
+                }
+                i += 1;
+            } else {
+                let (p, next) = read_number(&chars, i).map_err(|()| bad("precision too big"))?;
+                spec.prec = Some(p.unwrap_or(0));
+                i = next;
+            }
+        }
+        if i < n && matches!(chars[i], 'h' | 'l' | 'L') {
+            i += 1;
+        }
+        if i >= n {
+            return Err(incomplete());
+        }
+        let conv = chars[i];
+        let index = i;
+        i += 1;
+        if !"sdiuoxXeEfFgGcra".contains(conv) {
+            return Err(bad(&format!(
+                "unsupported format character '{conv}' (0x{:x}) at index {index}",
+                conv as u32
+            )));
+        }
+        let arg = avail.take().ok_or_else(not_enough)?;
+        out.push_str(&convert(conv, &spec, &arg)?);
+    }
+    Ok(out)
+}
+
+fn read_number(chars: &[char], mut i: usize) -> Result<(Option<usize>, usize), ()> {
+    let mut value: Option<usize> = None;
+    while i < chars.len() && chars[i].is_ascii_digit() {
+        let d = chars[i] as usize - '0' as usize;
+        let v = value.unwrap_or(0);
+        let v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(d))
+            .filter(|v| *v <= i32::MAX as usize)
+            .ok_or(())?;
+        value = Some(v);
+        i += 1;
+    }
+    Ok((value, i))
+}
+
+fn pad(body: String, spec: &Spec, numeric: bool) -> String {
+    let len = body.chars().count();
+    let width = spec.width.unwrap_or(0);
+    if len >= width {
+        return body;
+    }
+    let fill = width - len;
+    if spec.left {
+        let mut s = body;
+        s.extend(std::iter::repeat_n(' ', fill));
+        s
+    } else if spec.zero && numeric {
+        let sign_len = body
+            .chars()
+            .take_while(|c| matches!(c, '-' | '+' | ' '))
+            .count()
+            .min(1);
+        let prefix_len = if body[sign_len..].starts_with("0x")
+            || body[sign_len..].starts_with("0X")
+            || body[sign_len..].starts_with("0o")
+        {
+            sign_len + 2
+        } else {
+            sign_len
+        };
+        let mut s = String::with_capacity(width);
+        s.push_str(&body[..prefix_len]);
+        s.extend(std::iter::repeat_n('0', fill));
+        s.push_str(&body[prefix_len..]);
+        s
+    } else {
+        let mut s: String = std::iter::repeat_n(' ', fill).collect();
+        s.push_str(&body);
+        s
+    }
+}
+
+fn sign(neg: bool, spec: &Spec) -> &'static str {
+    if neg {
+        "-"
+    } else if spec.plus {
+        "+"
+    } else if spec.blank {
+        " "
+    } else {
+        ""
+    }
+}
+
+fn convert(conv: char, spec: &Spec, arg: &Arg<'_>) -> Result<String, FormatError> {
+    let bad = |m: String| FormatError::Bad(m);
+    match conv {
+        's' | 'r' | 'a' => {
+            let text = match (conv, arg) {
+                ('s', Arg::Value(Value::Str(s))) => s.clone(),
+                ('s', Arg::Value(Value::Int(v))) => v.to_string(),
+                ('s' | 'r', Arg::Dict(d)) => d.repr(),
+                (_, Arg::Dict(d)) => escape_non_ascii(&d.repr()),
+                ('r', Arg::Value(Value::Str(s))) => repr(s),
+                (_, Arg::Value(Value::Str(s))) => escape_non_ascii(&repr(s)),
+                (_, Arg::Value(Value::Int(v))) => v.to_string(),
+            };
+            let text = match spec.prec {
+                Some(p) => text.chars().take(p).collect(),
+                None => text,
+            };
+            Ok(pad(text, spec, false))
+        }
+        'c' => {
+            let text = match arg {
+                Arg::Value(Value::Str(s)) if s.chars().count() == 1 => s.clone(),
+                Arg::Value(Value::Int(v)) => match u32::try_from(*v).ok().and_then(char::from_u32)
+                {
+                    Some(c) => c.to_string(),
+                    None => return Err(bad("%c arg not in range(0x110000)".to_owned())),
+                },
+                _ => return Err(bad("%c requires int or char".to_owned())),
+            };
+            Ok(pad(text, spec, false))
+        }
+        'd' | 'i' | 'u' | 'o' | 'x' | 'X' => {
+            let v = match arg {
+                Arg::Value(Value::Int(v)) => *v,
+                other => {
+                    let shown = if conv == 'i' || conv == 'u' { 'd' } else { conv };
+                    let what = if matches!(conv, 'd' | 'i' | 'u') {
+                        "a real number"
+                    } else {
+                        "an integer"
+                    };
+                    return Err(bad(format!(
+                        "%{shown} format: {what} is required, not {}",
+                        other.type_name()
+                    )));
+                }
+            };
+            let mag = v.unsigned_abs();
+            let mut digits = match conv {
+                'o' => format!("{mag:o}"),
+                'x' => format!("{mag:x}"),
+                'X' => format!("{mag:X}"),
+                _ => mag.to_string(),
+            };
+            if let Some(p) = spec.prec
+                && digits.len() < p
+            {
+                digits = "0".repeat(p - digits.len()) + &digits;
+            }
+            let prefix = match (spec.alt, conv) {
+                (true, 'o') => "0o",
+                (true, 'x') => "0x",
+                (true, 'X') => "0X",
+                _ => "",
+            };
+            let body = format!("{}{prefix}{digits}", sign(v < 0, spec));
+            Ok(pad(body, spec, true))
+        }
+        _ => {
+            let v = match arg {
+                Arg::Value(Value::Int(v)) => *v as f64,
+                other => {
+                    return Err(bad(format!(
+                        "must be real number, not {}",
+                        other.type_name()
+                    )));
+                }
+            };
+            let prec = spec.prec.unwrap_or(6);
+            let mag = v.abs();
+            let body = match conv {
+                'f' | 'F' => {
+                    let mut s = format!("{mag:.prec$}");
+                    if spec.alt && prec == 0 {
+                        s.push('.');
+                    }
+                    s
+                }
+                'e' | 'E' => exp_format(mag, prec, spec.alt, conv == 'E'),
+                _ => general_format(mag, prec, spec.alt, conv == 'G'),
+            };
+            Ok(pad(format!("{}{body}", sign(v < 0.0, spec)), spec, true))
+        }
+    }
+}
+
+fn exp_format(mag: f64, prec: usize, alt: bool, upper: bool) -> String {
+    let s = format!("{mag:.prec$e}");
+    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut m = mantissa.to_owned();
+    if alt && prec == 0 {
+        m.push('.');
+    }
+    let e = if upper { 'E' } else { 'e' };
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("{m}{e}{sign}{:02}", exp.abs())
+}
+
+fn general_format(mag: f64, prec: usize, alt: bool, upper: bool) -> String {
+    let p = prec.max(1);
+    let probe = format!("{mag:.*e}", p - 1);
+    let exp: i32 = probe
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
+    let mut s = if exp >= -4 && exp < p as i32 {
+        let decimals = (p as i32 - 1 - exp).max(0) as usize;
+        format!("{mag:.decimals$}")
+    } else {
+        exp_format(mag, p - 1, false, upper)
+    };
+    if !alt {
+        let (num, tail) = match s.find(['e', 'E']) {
+            Some(pos) => (s[..pos].to_owned(), s[pos..].to_owned()),
+            None => (s.clone(), String::new()),
+        };
+        let num = if num.contains('.') {
+            num.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            num
+        };
+        s = num + &tail;
+    } else if !s.contains('.') {
+        match s.find(['e', 'E']) {
+            Some(pos) => s.insert(pos, '.'),
+            None => s.push('.'),
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map() -> Expansions {
+        let mut m = Expansions::new();
+        m.set_str("a", "x");
+        m.set("n", Value::Int(7));
+        m.set("neg", Value::Int(-42));
+        m
+    }
+
+    fn ok(f: &str) -> String {
+        format(f, &map()).unwrap()
+    }
+
+    fn err(f: &str) -> String {
+        match format(f, &map()).unwrap_err() {
+            FormatError::MissingName(k) => format!("KeyError {k}"),
+            FormatError::Bad(m) => m,
+        }
+    }
+
+    #[test]
+    fn conversions_match_python() {
+        assert_eq!(ok("%(n)05.3d"), "00007");
+        assert_eq!(ok("%(n)#x"), "0x7");
+        assert_eq!(ok("%(n)#o"), "0o7");
+        assert_eq!(ok("%(n)e"), "7.000000e+00");
+        assert_eq!(ok("%(n)g"), "7");
+        assert_eq!(ok("%(n)10.2f"), "      7.00");
+        assert_eq!(ok("%(a).1s|"), "x|");
+        assert_eq!(ok("%(n)-5d|"), "7    |");
+        assert_eq!(ok("%(neg)x %(neg)#o %(neg)05d"), "-2a -0o52 -0042");
+        assert_eq!(ok("%(n)#5x|"), "  0x7|");
+        assert_eq!(ok("%(n)hd%%"), "7%");
+        assert_eq!(ok("%(a)5.1r|"), "    '|");
+        assert_eq!(ok("%s"), "{'a': 'x', 'n': 7, 'neg': -42}");
+    }
+
+    #[test]
+    fn errors_match_python() {
+        assert_eq!(err("%(zz)y"), "KeyError zz");
+        assert_eq!(err("%(a)y"), "unsupported format character 'y' (0x79) at index 4");
+        assert_eq!(err("%(a"), "incomplete format key");
+        assert_eq!(err("100%"), "incomplete format");
+        assert_eq!(err("%(a)s %s"), "not enough arguments for format string");
+        assert_eq!(err("%(a)d"), "%d format: a real number is required, not str");
+        assert_eq!(err("%(a)x"), "%x format: an integer is required, not str");
+        assert_eq!(err("%*d"), "* wants int");
+        assert_eq!(err("%(a)%"), "unsupported format character '%' (0x25) at index 4");
+    }
+
+    #[test]
+    fn int_matches_python() {
+        assert_eq!(int(" 1_000 ", 10), Ok(1000));
+        assert_eq!(int("-7", 10), Ok(-7));
+        assert_eq!(int("0o22", 8), Ok(18));
+        assert_eq!(int("022", 8), Ok(18));
+        assert_eq!(
+            int("abc", 10).unwrap_err(),
+            "invalid literal for int() with base 10: 'abc'"
+        );
+        assert!(int("1__0", 10).is_err());
+        assert!(int("", 10).is_err());
+    }
+
+    #[test]
+    fn repr_matches_python() {
+        assert_eq!(repr("a'b"), "\"a'b\"");
+        assert_eq!(repr("a'b\""), "'a\\'b\"'");
+        assert_eq!(repr("é\x00\n"), "'é\\x00\\n'");
+        assert_eq!(repr("\u{a0}"), "'\\xa0'");
+    }
+}
