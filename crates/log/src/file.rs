@@ -1,0 +1,302 @@
+//! `RotatingFile`: an append-only log file with Supervisor's size-based rollover.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, SpliceFFlags};
+
+use crate::LogError;
+
+/// A log file written by appending, rotated by size the way Supervisor's
+/// `RotatingFileHandler` rotates.
+///
+/// * Every [`write`](Self::write) appends its whole chunk; afterwards, when `maxbytes > 0`
+///   and the file's size (its `tell()`) is `>= maxbytes`, the file rolls over. A chunk is
+///   never split, so a file may end up larger than `maxbytes` by less than one chunk.
+/// * Rollover with `backups > 0` renames `NAME.{N-1}` → `NAME.N`, …, `NAME.1` → `NAME.2`
+///   (only those that exist), then `NAME` → `NAME.1`, and starts a new empty `NAME`.
+///   Backups beyond `N` are left alone. With `backups == 0` the file is truncated.
+/// * `maxbytes == 0` never rotates. Targets that cannot seek (a pipe or terminal behind
+///   `/dev/stdout`) never rotate either and are written without any seek, so they work
+///   wherever they can be opened for writing.
+/// * [`reopen`](Self::reopen) (SIGUSR2, external logrotate) and [`clear`](Self::clear)
+///   (`clearProcessLogs`) start a new file descriptor at the same path.
+///
+/// Bytes are written with `write(2)` straight from the caller's slice: no buffering, no
+/// per-line work. The only extra system call per write is the `lseek` that reads the size,
+/// made only when the file can rotate.
+#[derive(Debug)]
+pub struct RotatingFile {
+    path: PathBuf,
+    file: File,
+    maxbytes: u64,
+    backups: u32,
+    /// `lseek` works on the target; false for pipes, sockets and terminals.
+    seekable: bool,
+    /// Whether the descriptor currently has `O_APPEND` (cleared while splicing).
+    append: bool,
+    /// Whether the target is a regular file (the only kind [`Self::splice_from`] writes).
+    regular: bool,
+}
+
+/// What one [`RotatingFile::splice_from`] call did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spliced {
+    /// This many bytes moved from the pipe to the file (already counted for rollover).
+    Moved(usize),
+    /// The pipe's write end is closed and the pipe is empty: the child's end of output.
+    Eof,
+    /// The pipe is empty for now (its read end is non-blocking).
+    WouldBlock,
+    /// Splicing cannot serve this pair of descriptors (the target is not a regular file,
+    /// or the kernel refuses): read and [`write`](RotatingFile::write) instead.
+    Unsupported,
+}
+
+impl RotatingFile {
+    /// Opens (creating if needed, mode `0666` less the umask) `path` for appending.
+    ///
+    /// `maxbytes == 0` disables rotation; `backups == 0` makes rotation truncate.
+    pub fn open(path: impl Into<PathBuf>, maxbytes: u64, backups: u32) -> Result<Self, LogError> {
+        let path = path.into();
+        let (file, seekable, regular) =
+            open_append(&path, false).map_err(|source| LogError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(RotatingFile {
+            path,
+            file,
+            maxbytes,
+            backups,
+            seekable,
+            append: true,
+            regular,
+        })
+    }
+
+    /// The path this file was opened at.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The rotation threshold in bytes (0 = never rotate).
+    pub fn maxbytes(&self) -> u64 {
+        self.maxbytes
+    }
+
+    /// How many backups rollover keeps (0 = truncate instead).
+    pub fn backups(&self) -> u32 {
+        self.backups
+    }
+
+    /// The path of backup number `n` (`NAME.n`).
+    pub fn backup_path(&self, n: u32) -> PathBuf {
+        backup_path(&self.path, n)
+    }
+
+    /// Appends all of `data`, then rolls over if the file reached `maxbytes`.
+    ///
+    /// An empty chunk does nothing (Supervisor skips empty output too). A failed write
+    /// (a full disk) returns [`LogError::Write`]; a failed rollover returns
+    /// [`LogError::Rotate`] after the chunk was written, and the current descriptor stays
+    /// in use, so no later byte is lost because of it.
+    pub fn write(&mut self, data: &[u8]) -> Result<(), LogError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if !self.append {
+            self.set_append(true)?;
+        }
+        (&self.file)
+            .write_all(data)
+            .map_err(|source| self.write_error(source))?;
+        if self.maxbytes > 0 && self.seekable {
+            let size = (&self.file)
+                .stream_position()
+                .map_err(|source| self.write_error(source))?;
+            self.maybe_rollover(size)?;
+        }
+        Ok(())
+    }
+
+    /// Moves up to `len` bytes from the pipe `pipe` into the file with `splice(2)`, without
+    /// copying them through user space, then rolls over like [`write`](Self::write).
+    ///
+    /// This is the fast path for child output that nothing needs to look at: use it only
+    /// when the channel has no `strip_ansi`, no capture mode (`*_capture_maxbytes = 0`), no
+    /// `*_events_enabled`, no syslog copy and the main log does not echo child output
+    /// (`loglevel` above `debug`). `pipe` must be a pipe's read end; make it non-blocking
+    /// (`O_NONBLOCK`) so an empty pipe answers [`Spliced::WouldBlock`].
+    ///
+    /// The target must be a regular file; for anything else (a pipe or terminal behind
+    /// `/dev/stdout`) this answers [`Spliced::Unsupported`] without touching the pipe.
+    /// Linux refuses to splice into an `O_APPEND` descriptor, so while splicing the
+    /// descriptor drops `O_APPEND` and each call first seeks to the end of the file
+    /// (`write` restores `O_APPEND`).
+    pub fn splice_from(&mut self, pipe: BorrowedFd<'_>, len: usize) -> Result<Spliced, LogError> {
+        if !self.regular {
+            return Ok(Spliced::Unsupported);
+        }
+        if self.append {
+            self.set_append(false)?;
+        }
+        let start = (&self.file)
+            .seek(SeekFrom::End(0))
+            .map_err(|source| self.write_error(source))?;
+        let moved = loop {
+            match nix::fcntl::splice(
+                pipe,
+                None,
+                self.file.as_fd(),
+                None,
+                len,
+                SpliceFFlags::SPLICE_F_MOVE,
+            ) {
+                Ok(n) => break n,
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => return Ok(Spliced::WouldBlock),
+                Err(Errno::EINVAL) => return Ok(Spliced::Unsupported),
+                Err(e) => return Err(self.write_error(io::Error::from(e))),
+            }
+        };
+        if moved == 0 {
+            return Ok(Spliced::Eof);
+        }
+        if self.maxbytes > 0 {
+            self.maybe_rollover(start + moved as u64)?;
+        }
+        Ok(Spliced::Moved(moved))
+    }
+
+    /// Closes the descriptor and opens the path again for appending (creating it if it
+    /// was moved away): what SIGUSR2 does to every log. On failure the old descriptor is
+    /// kept.
+    pub fn reopen(&mut self) -> Result<(), LogError> {
+        let (file, seekable, regular) =
+            open_append(&self.path, false).map_err(|source| LogError::Open {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.file = file;
+        self.seekable = seekable;
+        self.regular = regular;
+        self.append = true;
+        Ok(())
+    }
+
+    /// Removes the file (a missing file is fine) and reopens it empty, as
+    /// `clearProcessLogs` does. Backups are left in place, as Supervisor leaves them.
+    pub fn clear(&mut self) -> Result<(), LogError> {
+        let removed = match fs::remove_file(&self.path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(LogError::Remove {
+                path: self.path.clone(),
+                source,
+            }),
+        };
+        let reopened = self.reopen();
+        removed.and(reopened)
+    }
+
+    /// Forces a rollover now, whatever the size (no-op when `maxbytes == 0` or the target
+    /// cannot seek, as for the size-triggered rollover).
+    pub fn rollover(&mut self) -> Result<(), LogError> {
+        if self.maxbytes == 0 || !self.seekable {
+            return Ok(());
+        }
+        if self.backups > 0 {
+            for i in (1..self.backups).rev() {
+                let source = backup_path(&self.path, i);
+                if source.exists() {
+                    self.rename_quiet(&source, &backup_path(&self.path, i + 1))?;
+                }
+            }
+            let first = backup_path(&self.path, 1);
+            self.rename_quiet(&self.path.clone(), &first)?;
+        }
+        let (file, seekable, regular) =
+            open_append(&self.path, true).map_err(|source| self.rotate_error(source))?;
+        self.file = file;
+        self.seekable = seekable;
+        self.regular = regular;
+        self.append = true;
+        Ok(())
+    }
+
+    fn maybe_rollover(&mut self, size: u64) -> Result<(), LogError> {
+        if size >= self.maxbytes {
+            self.rollover()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Renames `from` over `to`; a vanished source (a cleanup script removed the active
+    /// log) is not an error, as in Supervisor.
+    fn rename_quiet(&self, from: &Path, to: &Path) -> Result<(), LogError> {
+        match fs::rename(from, to) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(self.rotate_error(source)),
+        }
+    }
+
+    fn set_append(&mut self, on: bool) -> Result<(), LogError> {
+        let flags = nix::fcntl::fcntl(&self.file, FcntlArg::F_GETFL)
+            .map_err(|e| self.write_error(io::Error::from(e)))?;
+        let mut flags = OFlag::from_bits_retain(flags);
+        flags.set(OFlag::O_APPEND, on);
+        nix::fcntl::fcntl(&self.file, FcntlArg::F_SETFL(flags))
+            .map_err(|e| self.write_error(io::Error::from(e)))?;
+        self.append = on;
+        Ok(())
+    }
+
+    fn write_error(&self, source: io::Error) -> LogError {
+        LogError::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn rotate_error(&self, source: io::Error) -> LogError {
+        LogError::Rotate {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+impl AsFd for RotatingFile {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
+    }
+}
+
+/// `NAME.n`: the path of backup `n` of the log at `path`.
+pub fn backup_path(path: &Path, n: u32) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
+}
+
+/// Opens `path` write-only with `O_APPEND | O_CREAT` (and `O_TRUNC` when `truncate`), then
+/// moves to the end when the target can seek. Returns the file, whether it can seek, and
+/// whether it is a regular file. (`OpenOptions` refuses `append` with `truncate`, hence the
+/// custom flag.)
+fn open_append(path: &Path, truncate: bool) -> io::Result<(File, bool, bool)> {
+    let file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .custom_flags(if truncate { OFlag::O_TRUNC.bits() } else { 0 })
+        .open(path)?;
+    let seekable = (&file).seek(SeekFrom::End(0)).is_ok();
+    let regular = file.metadata().map(|m| m.is_file()).unwrap_or(false);
+    Ok((file, seekable, regular))
+}
