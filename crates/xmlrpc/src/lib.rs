@@ -31,9 +31,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod auth;
+pub mod client;
 mod decode;
 mod encode;
 mod fault;
+pub mod http;
 mod value;
 
 pub use decode::{MAX_DEPTH, ParseError, parse_response};
