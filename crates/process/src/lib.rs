@@ -93,3 +93,6 @@ pub use spec::{GroupSpec, ProcessSpec};
 pub use table::{BatchResult, ProcessId, ProcessInfo, ProcessRef, ProcessTable, Progress, Target};
 pub use time::{Timestamp, format_stop_date, format_uptime, unix_seconds};
 pub use transition::is_allowed_transition;
+
+#[cfg(test)]
+mod tests;
