@@ -69,7 +69,8 @@ pub fn create_auto_child_log(
 pub fn is_auto_child_log(filename: &str, identifier: &str) -> bool {
     let marker = format!("---{identifier}-");
     let line_end = filename.find('\n').unwrap_or(filename.len());
-    let mut from = 1;
+    // `.+?` takes at least one character before the marker.
+    let mut from = filename.chars().next().map_or(1, char::len_utf8);
     while let Some(pos) = filename.get(from..).and_then(|rest| rest.find(&marker)) {
         let start = from + pos;
         if start > line_end {
@@ -78,7 +79,9 @@ pub fn is_auto_child_log(filename: &str, identifier: &str) -> bool {
         let rest = &filename[start + marker.len()..];
         let word_end = rest.find(is_python_space).unwrap_or(rest.len());
         let word = &rest[..word_end];
-        if word.get(1..).is_some_and(|w| w.contains(".log")) {
+        // `\S+` takes at least one character before `.log`.
+        let mut after_first = word.chars();
+        if after_first.next().is_some() && after_first.as_str().contains(".log") {
             return true;
         }
         from = start + 1;

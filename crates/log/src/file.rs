@@ -300,3 +300,217 @@ fn open_append(path: &Path, truncate: bool) -> io::Result<(File, bool, bool)> {
     let regular = file.metadata().map(|m| m.is_file()).unwrap_or(false);
     Ok((file, seekable, regular))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::os::fd::OwnedFd;
+
+    fn read(path: &Path) -> Vec<u8> {
+        fs::read(path).unwrap_or_default()
+    }
+
+    #[test]
+    fn rollover_names_and_shifts_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let mut f = RotatingFile::open(&path, 4, 3).unwrap();
+        assert_eq!((f.maxbytes(), f.backups()), (4, 3));
+        for chunk in [&b"ab"[..], b"cd", b"efghij", b"k", b"lmn", b"opqr", b"s"] {
+            f.write(chunk).unwrap();
+        }
+        // "abcd" reached 4 -> .1; "efghij" (a chunk is never split) -> .1, "abcd" -> .2;
+        // "klmn" -> .1 …; "opqr" -> .1 and "abcd" falls off the end.
+        assert_eq!(read(&path), b"s");
+        assert_eq!(read(&f.backup_path(1)), b"opqr");
+        assert_eq!(read(&f.backup_path(2)), b"klmn");
+        assert_eq!(read(&f.backup_path(3)), b"efghij");
+        assert!(!f.backup_path(4).exists());
+    }
+
+    #[test]
+    fn zero_backups_truncates_and_zero_maxbytes_never_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.log");
+        let mut f = RotatingFile::open(&path, 5, 0).unwrap();
+        f.write(b"12345").unwrap();
+        assert_eq!(read(&path), b"");
+        f.write(b"67").unwrap();
+        assert_eq!(read(&path), b"67");
+        assert!(!f.backup_path(1).exists());
+
+        let never = dir.path().join("n.log");
+        let mut f = RotatingFile::open(&never, 0, 5).unwrap();
+        f.write(&[b'x'; 1000]).unwrap();
+        f.rollover().unwrap();
+        assert_eq!(read(&never).len(), 1000);
+        assert!(!f.backup_path(1).exists());
+    }
+
+    #[test]
+    fn existing_file_is_appended_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        fs::write(&path, b"old!").unwrap();
+        let mut f = RotatingFile::open(&path, 6, 1).unwrap();
+        f.write(b"n").unwrap();
+        assert_eq!(read(&path), b"old!n");
+        f.write(b"e").unwrap();
+        assert_eq!(read(&f.backup_path(1)), b"old!ne");
+        assert_eq!(read(&path), b"");
+    }
+
+    #[test]
+    fn gaps_in_backups_are_not_filled_and_extra_backups_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.log");
+        let mut f = RotatingFile::open(&path, 1, 3).unwrap();
+        fs::write(f.backup_path(2), b"two").unwrap();
+        fs::write(f.backup_path(7), b"seven").unwrap();
+        f.write(b"x").unwrap();
+        assert_eq!(read(&f.backup_path(1)), b"x");
+        assert_eq!(read(&f.backup_path(3)), b"two");
+        assert!(!f.backup_path(2).exists());
+        assert_eq!(read(&f.backup_path(7)), b"seven");
+    }
+
+    #[test]
+    fn vanished_active_file_is_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.log");
+        let mut f = RotatingFile::open(&path, 3, 2).unwrap();
+        f.write(b"a").unwrap();
+        fs::remove_file(&path).unwrap();
+        f.write(b"bc").unwrap();
+        assert!(!f.backup_path(1).exists());
+        f.write(b"d").unwrap();
+        assert_eq!(read(&path), b"d");
+    }
+
+    #[test]
+    fn reopen_follows_external_rotation_and_clear_keeps_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.log");
+        let mut f = RotatingFile::open(&path, 3, 1).unwrap();
+        f.write(b"123").unwrap();
+        f.write(b"4").unwrap();
+        fs::rename(&path, dir.path().join("r.log.external")).unwrap();
+        f.write(b"5").unwrap();
+        f.reopen().unwrap();
+        f.write(b"6").unwrap();
+        assert_eq!(read(&dir.path().join("r.log.external")), b"45");
+        assert_eq!(read(&path), b"6");
+        f.clear().unwrap();
+        assert_eq!(read(&path), b"");
+        assert_eq!(read(&f.backup_path(1)), b"123");
+        f.write(b"7").unwrap();
+        assert_eq!(read(&path), b"7");
+        fs::remove_file(&path).unwrap();
+        f.clear().unwrap();
+        assert!(path.exists());
+    }
+
+    #[test]
+    fn full_disk_is_an_error_not_a_panic() {
+        let mut f = RotatingFile::open("/dev/full", 0, 0).unwrap();
+        let err = f.write(b"data").unwrap_err();
+        assert!(matches!(err, LogError::Write { .. }), "{err}");
+        assert!(err.to_string().contains("/dev/full"));
+        let mut rotating = RotatingFile::open("/dev/full", 10, 2).unwrap();
+        assert!(rotating.write(b"data").is_err());
+    }
+
+    #[test]
+    fn missing_directory_fails_to_open() {
+        let err = RotatingFile::open("/nonexistent-dir/x.log", 0, 0).unwrap_err();
+        assert!(matches!(err, LogError::Open { .. }));
+        assert!(err.to_string().contains("/nonexistent-dir/x.log"));
+    }
+
+    fn pipe() -> (OwnedFd, OwnedFd) {
+        nix::unistd::pipe().unwrap()
+    }
+
+    fn set_nonblocking(fd: &OwnedFd) {
+        nix::fcntl::fcntl(fd, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).unwrap();
+    }
+
+    #[test]
+    fn pipe_target_like_dev_stdout_never_seeks() {
+        // `/proc/self/fd/N` of a pipe is what `/dev/stdout` is in a container.
+        let (r, w) = pipe();
+        let target = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&w));
+        for maxbytes in [0, 2] {
+            let mut f = RotatingFile::open(&target, maxbytes, 1).unwrap();
+            f.write(b"hello").unwrap();
+            f.reopen().unwrap();
+            f.write(b"!").unwrap();
+            assert!(!f.backup_path(1).exists());
+        }
+        drop(w);
+        let mut got = Vec::new();
+        File::from(r).read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"hello!hello!");
+    }
+
+    #[test]
+    fn splice_moves_pipe_bytes_and_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.log");
+        let (r, w) = pipe();
+        set_nonblocking(&r);
+        let mut f = RotatingFile::open(&path, 8, 2).unwrap();
+        f.write(b"ab").unwrap();
+        assert_eq!(
+            f.splice_from(r.as_fd(), 1 << 17).unwrap(),
+            Spliced::WouldBlock
+        );
+        nix::unistd::write(&w, b"cdef").unwrap();
+        assert_eq!(
+            f.splice_from(r.as_fd(), 1 << 17).unwrap(),
+            Spliced::Moved(4)
+        );
+        f.write(b"gh").unwrap();
+        assert_eq!(read(&f.backup_path(1)), b"abcdefgh");
+        nix::unistd::write(&w, b"0123456789").unwrap();
+        assert_eq!(f.splice_from(r.as_fd(), 3).unwrap(), Spliced::Moved(3));
+        assert_eq!(f.splice_from(r.as_fd(), 100).unwrap(), Spliced::Moved(7));
+        assert_eq!(read(&f.backup_path(1)), b"0123456789");
+        assert_eq!(read(&f.backup_path(2)), b"abcdefgh");
+        nix::unistd::write(&w, b"tail").unwrap();
+        drop(w);
+        assert_eq!(f.splice_from(r.as_fd(), 100).unwrap(), Spliced::Moved(4));
+        assert_eq!(f.splice_from(r.as_fd(), 100).unwrap(), Spliced::Eof);
+        f.write(b"+").unwrap();
+        assert_eq!(read(&path), b"tail+");
+    }
+
+    #[test]
+    fn splice_appends_after_external_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let (r, w) = pipe();
+        let mut f = RotatingFile::open(&path, 0, 0).unwrap();
+        nix::unistd::write(&w, b"1").unwrap();
+        f.splice_from(r.as_fd(), 10).unwrap();
+        let mut other = OpenOptions::new().append(true).open(&path).unwrap();
+        other.write_all(b"2").unwrap();
+        nix::unistd::write(&w, b"3").unwrap();
+        f.splice_from(r.as_fd(), 10).unwrap();
+        f.write(b"4").unwrap();
+        assert_eq!(read(&path), b"1234");
+    }
+
+    #[test]
+    fn splice_into_a_pipe_target_is_unsupported() {
+        let (r, w) = pipe();
+        let (_out_r, out_w) = pipe();
+        let target = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&out_w));
+        let mut f = RotatingFile::open(&target, 0, 0).unwrap();
+        nix::unistd::write(&w, b"kept").unwrap();
+        assert_eq!(f.splice_from(r.as_fd(), 10).unwrap(), Spliced::Unsupported);
+        let mut buf = [0u8; 4];
+        assert_eq!(nix::unistd::read(&r, &mut buf).unwrap(), 4);
+    }
+}
