@@ -168,8 +168,8 @@ fn inline_comment_start(line: &str) -> Option<usize> {
                     any = true;
                     let index = from + off;
                     *slot = Some(index);
-                    let qualifies = index == 0
-                        || line[..index].chars().next_back().is_some_and(py::is_space);
+                    let qualifies =
+                        index == 0 || line[..index].chars().next_back().is_some_and(py::is_space);
                     if qualifies {
                         best = Some(best.map_or(index, |b: usize| b.min(index)));
                     }
@@ -334,8 +334,12 @@ impl Ini {
     /// section or the key is absent.
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
         let s = self.section(section)?;
-        s.get(key)
-            .or_else(|| self.defaults.iter().find(|e| e.key == key).map(|e| e.value.as_str()))
+        s.get(key).or_else(|| {
+            self.defaults
+                .iter()
+                .find(|e| e.key == key)
+                .map(|e| e.value.as_str())
+        })
     }
 
     /// The keys of `section` followed by the `[DEFAULT]` keys it does not set.

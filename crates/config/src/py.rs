@@ -116,7 +116,12 @@ fn repr_200(s: &str) -> String {
 /// for base 8, the `0o` prefix. The error text is Python's (`invalid literal for int()
 /// with base 10: 'x'`); values beyond `i64` are refused with an `out of range` text.
 pub fn int(s: &str, base: u32) -> Result<i64, String> {
-    let invalid = || format!("invalid literal for int() with base {base}: {}", repr_200(s));
+    let invalid = || {
+        format!(
+            "invalid literal for int() with base {base}: {}",
+            repr_200(s)
+        )
+    };
     let t = strip(s);
     let (neg, rest) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -466,11 +471,12 @@ fn convert(conv: char, spec: &Spec, arg: &Arg<'_>) -> Result<String, FormatError
         'c' => {
             let text = match arg {
                 Arg::Value(Value::Str(s)) if s.chars().count() == 1 => s.clone(),
-                Arg::Value(Value::Int(v)) => match u32::try_from(*v).ok().and_then(char::from_u32)
-                {
-                    Some(c) => c.to_string(),
-                    None => return Err(bad("%c arg not in range(0x110000)".to_owned())),
-                },
+                Arg::Value(Value::Int(v)) => {
+                    match u32::try_from(*v).ok().and_then(char::from_u32) {
+                        Some(c) => c.to_string(),
+                        None => return Err(bad("%c arg not in range(0x110000)".to_owned())),
+                    }
+                }
                 _ => return Err(bad("%c requires int or char".to_owned())),
             };
             Ok(pad(text, spec, false))
@@ -479,7 +485,11 @@ fn convert(conv: char, spec: &Spec, arg: &Arg<'_>) -> Result<String, FormatError
             let v = match arg {
                 Arg::Value(Value::Int(v)) => *v,
                 other => {
-                    let shown = if conv == 'i' || conv == 'u' { 'd' } else { conv };
+                    let shown = if conv == 'i' || conv == 'u' {
+                        'd'
+                    } else {
+                        conv
+                    };
                     let what = if matches!(conv, 'd' | 'i' | 'u') {
                         "a real number"
                     } else {
@@ -629,14 +639,23 @@ mod tests {
     #[test]
     fn errors_match_python() {
         assert_eq!(err("%(zz)y"), "KeyError zz");
-        assert_eq!(err("%(a)y"), "unsupported format character 'y' (0x79) at index 4");
+        assert_eq!(
+            err("%(a)y"),
+            "unsupported format character 'y' (0x79) at index 4"
+        );
         assert_eq!(err("%(a"), "incomplete format key");
         assert_eq!(err("100%"), "incomplete format");
         assert_eq!(err("%(a)s %s"), "not enough arguments for format string");
-        assert_eq!(err("%(a)d"), "%d format: a real number is required, not str");
+        assert_eq!(
+            err("%(a)d"),
+            "%d format: a real number is required, not str"
+        );
         assert_eq!(err("%(a)x"), "%x format: an integer is required, not str");
         assert_eq!(err("%*d"), "* wants int");
-        assert_eq!(err("%(a)%"), "unsupported format character '%' (0x25) at index 4");
+        assert_eq!(
+            err("%(a)%"),
+            "unsupported format character '%' (0x25) at index 4"
+        );
     }
 
     #[test]

@@ -137,7 +137,10 @@ fn lexer_matches_cpython_configparser() {
             extracted.to_str().unwrap(),
         ],
     );
-    assert!(count.trim().parse::<usize>().unwrap() > 20, "corpus too small");
+    assert!(
+        count.trim().parse::<usize>().unwrap() > 20,
+        "corpus too small"
+    );
     let mut ex: Vec<PathBuf> = std::fs::read_dir(&extracted)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -165,6 +168,12 @@ fn lexer_matches_cpython_configparser() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
     eprintln!("lexer agrees with CPython on {} files", files.len());
 }

@@ -15,9 +15,15 @@ pub fn reference() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("the Python reference is required under CI but {} is missing", dir.display());
+        panic!(
+            "the Python reference is required under CI but {} is missing",
+            dir.display()
+        );
     }
-    eprintln!("skipping: Python reference not found at {} (set SUPERVISOR_REF)", dir.display());
+    eprintln!(
+        "skipping: Python reference not found at {} (set SUPERVISOR_REF)",
+        dir.display()
+    );
     None
 }
 

@@ -1,0 +1,509 @@
+//! What loading a configuration needs from the host, injected so that tests and fuzzing
+//! run without a real environment: [`Environment`] (variables, host name, working
+//! directory, temporary directory, uid) and [`FileSystem`] (files, directories and the
+//! account database), with [`OsFs`] for the real system and [`MemFs`] for tests.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The process environment the configuration is expanded against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment {
+    /// Environment variables in the order the process received them; each becomes an
+    /// `ENV_<name>` expansion.
+    pub vars: Vec<(String, String)>,
+    /// `%(host_node_name)s`: the node name (`uname -n`).
+    pub host_node_name: String,
+    /// The working directory relative paths are resolved against.
+    pub cwd: PathBuf,
+    /// The default `childlogdir` (Python's `tempfile.gettempdir()`).
+    pub tempdir: PathBuf,
+    /// The real uid of the loading process (FastCGI socket ownership depends on it).
+    pub uid: u32,
+}
+
+impl Environment {
+    /// An environment with no variables, node name `localhost`, the given working
+    /// directory, `/tmp` as temporary directory and uid 1000: a blank slate for tests.
+    pub fn new(cwd: impl Into<PathBuf>) -> Environment {
+        Environment {
+            vars: Vec::new(),
+            host_node_name: "localhost".to_owned(),
+            cwd: cwd.into(),
+            tempdir: PathBuf::from("/tmp"),
+            uid: 1000,
+        }
+    }
+
+    /// The environment of the running process. Variables that are not valid UTF-8
+    /// are converted lossily.
+    pub fn from_process() -> io::Result<Environment> {
+        let vars = std::env::vars_os()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        let host_node_name = nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Environment {
+            vars,
+            host_node_name,
+            cwd: std::env::current_dir()?,
+            tempdir: std::env::temp_dir(),
+            uid: nix::unistd::getuid().as_raw(),
+        })
+    }
+
+    /// Adds (or replaces) a variable; returns `self` for chaining.
+    pub fn with_var(mut self, name: &str, value: &str) -> Environment {
+        match self.vars.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value.to_owned(),
+            None => self.vars.push((name.to_owned(), value.to_owned())),
+        }
+        self
+    }
+
+    /// The value of a variable.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn cwd_str(&self) -> String {
+        self.cwd.to_string_lossy().into_owned()
+    }
+}
+
+/// One account of the user database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserEntry {
+    /// Login name.
+    pub name: String,
+    /// User id.
+    pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
+    /// Home directory.
+    pub home: String,
+}
+
+/// One entry of a directory listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The file name (not the path).
+    pub name: String,
+    /// Whether it is a directory (following symbolic links).
+    pub is_dir: bool,
+}
+
+/// The host facilities the loader reads: files, directories and the account database.
+/// Paths given to it are absolute.
+pub trait FileSystem {
+    /// The contents of a file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Whether the path exists, following symbolic links (`os.path.exists`).
+    fn exists(&self, path: &Path) -> bool;
+    /// Whether the path exists without following a final symbolic link
+    /// (`os.path.lexists`).
+    fn lexists(&self, path: &Path) -> bool {
+        self.exists(path)
+    }
+    /// Whether the path is a directory, following symbolic links.
+    fn is_dir(&self, path: &Path) -> bool;
+    /// The entries of a directory, in any order.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>>;
+    /// The account called `name`.
+    fn user_by_name(&self, name: &str) -> Option<UserEntry>;
+    /// The account with this uid.
+    fn user_by_uid(&self, uid: u32) -> Option<UserEntry>;
+    /// The gid of the group called `name`.
+    fn group_by_name(&self, name: &str) -> Option<u32>;
+    /// Whether a group with this gid exists.
+    fn group_exists(&self, gid: u32) -> bool;
+}
+
+/// The real file system and account database.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsFs;
+
+fn user_entry(u: nix::unistd::User) -> UserEntry {
+    UserEntry {
+        name: u.name,
+        uid: u.uid.as_raw(),
+        gid: u.gid.as_raw(),
+        home: u.dir.to_string_lossy().into_owned(),
+    }
+}
+
+impl FileSystem for OsFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+
+    fn lexists(&self, path: &Path) -> bool {
+        std::fs::symlink_metadata(path).is_ok()
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            out.push(DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                is_dir: entry.path().is_dir(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn user_by_name(&self, name: &str) -> Option<UserEntry> {
+        nix::unistd::User::from_name(name)
+            .ok()
+            .flatten()
+            .map(user_entry)
+    }
+
+    fn user_by_uid(&self, uid: u32) -> Option<UserEntry> {
+        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .ok()
+            .flatten()
+            .map(user_entry)
+    }
+
+    fn group_by_name(&self, name: &str) -> Option<u32> {
+        nix::unistd::Group::from_name(name)
+            .ok()
+            .flatten()
+            .map(|g| g.gid.as_raw())
+    }
+
+    fn group_exists(&self, gid: u32) -> bool {
+        matches!(
+            nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid)),
+            Ok(Some(_))
+        )
+    }
+}
+
+/// An in-memory file system and account database for tests and fuzzing. Paths are
+/// normalized lexically (there are no symbolic links); adding a file adds its parent
+/// directories. It starts with `/`, `/tmp` and the user `root` (uid 0, gid 0, group
+/// `root`).
+#[derive(Clone, Debug)]
+pub struct MemFs {
+    files: BTreeMap<String, Vec<u8>>,
+    dirs: BTreeSet<String>,
+    users: Vec<UserEntry>,
+    groups: Vec<(String, u32)>,
+}
+
+impl Default for MemFs {
+    fn default() -> Self {
+        MemFs::new()
+    }
+}
+
+impl MemFs {
+    /// A file system holding `/` and `/tmp`, with the `root` user and group.
+    pub fn new() -> MemFs {
+        let mut dirs = BTreeSet::new();
+        dirs.insert("/".to_owned());
+        dirs.insert("/tmp".to_owned());
+        MemFs {
+            files: BTreeMap::new(),
+            dirs,
+            users: vec![UserEntry {
+                name: "root".to_owned(),
+                uid: 0,
+                gid: 0,
+                home: "/root".to_owned(),
+            }],
+            groups: vec![("root".to_owned(), 0)],
+        }
+    }
+
+    fn key(path: &Path) -> String {
+        normpath(&path.to_string_lossy())
+    }
+
+    /// Adds a directory and its parents.
+    pub fn add_dir(&mut self, path: impl AsRef<Path>) -> &mut MemFs {
+        let mut p = MemFs::key(path.as_ref());
+        loop {
+            self.dirs.insert(p.clone());
+            let (head, _) = split(&p);
+            if head == p || head.is_empty() {
+                break;
+            }
+            p = head.to_owned();
+        }
+        self
+    }
+
+    /// Adds a file (and its parent directories).
+    pub fn add_file(&mut self, path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> &mut MemFs {
+        let key = MemFs::key(path.as_ref());
+        let (head, _) = split(&key);
+        let head = head.to_owned();
+        self.add_dir(head);
+        self.files.insert(key, contents.as_ref().to_vec());
+        self
+    }
+
+    /// Adds an account.
+    pub fn add_user(&mut self, name: &str, uid: u32, gid: u32, home: &str) -> &mut MemFs {
+        self.users.push(UserEntry {
+            name: name.to_owned(),
+            uid,
+            gid,
+            home: home.to_owned(),
+        });
+        self
+    }
+
+    /// Adds a group.
+    pub fn add_group(&mut self, name: &str, gid: u32) -> &mut MemFs {
+        self.groups.push((name.to_owned(), gid));
+        self
+    }
+}
+
+impl FileSystem for MemFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let key = MemFs::key(path);
+        match self.files.get(&key) {
+            Some(c) => Ok(c.clone()),
+            None if self.dirs.contains(&key) => Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            )),
+            None => Err(io::Error::from(io::ErrorKind::NotFound)),
+        }
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        let key = MemFs::key(path);
+        self.files.contains_key(&key) || self.dirs.contains(&key)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.dirs.contains(&MemFs::key(path))
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        let key = MemFs::key(path);
+        if !self.dirs.contains(&key) {
+            return Err(io::Error::from(io::ErrorKind::NotFound));
+        }
+        let prefix = if key.ends_with('/') {
+            key.clone()
+        } else {
+            format!("{key}/")
+        };
+        let mut out = Vec::new();
+        let child = |p: &String| -> Option<String> {
+            let rest = p.strip_prefix(&prefix)?;
+            (!rest.is_empty() && !rest.contains('/')).then(|| rest.to_owned())
+        };
+        for d in &self.dirs {
+            if let Some(name) = child(d) {
+                out.push(DirEntry { name, is_dir: true });
+            }
+        }
+        for f in self.files.keys() {
+            if let Some(name) = child(f) {
+                out.push(DirEntry {
+                    name,
+                    is_dir: false,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn user_by_name(&self, name: &str) -> Option<UserEntry> {
+        self.users.iter().find(|u| u.name == name).cloned()
+    }
+
+    fn user_by_uid(&self, uid: u32) -> Option<UserEntry> {
+        self.users.iter().find(|u| u.uid == uid).cloned()
+    }
+
+    fn group_by_name(&self, name: &str) -> Option<u32> {
+        self.groups.iter().find(|g| g.0 == name).map(|g| g.1)
+    }
+
+    fn group_exists(&self, gid: u32) -> bool {
+        self.groups.iter().any(|g| g.1 == gid)
+    }
+}
+
+/// Python's `os.path.split` on POSIX.
+pub(crate) fn split(p: &str) -> (&str, &str) {
+    let i = p.rfind('/').map_or(0, |i| i + 1);
+    let (head, tail) = (&p[..i], &p[i..]);
+    if !head.is_empty() && !head.bytes().all(|b| b == b'/') {
+        (head.trim_end_matches('/'), tail)
+    } else {
+        (head, tail)
+    }
+}
+
+/// Python's `os.path.dirname`.
+pub(crate) fn dirname(p: &str) -> &str {
+    split(p).0
+}
+
+/// Python's `os.path.join` of two parts on POSIX.
+pub(crate) fn join(a: &str, b: &str) -> String {
+    if b.starts_with('/') || a.is_empty() {
+        b.to_owned()
+    } else if a.ends_with('/') {
+        format!("{a}{b}")
+    } else {
+        format!("{a}/{b}")
+    }
+}
+
+/// Python's `os.path.normpath` on POSIX (lexical; `//` at the start is kept).
+pub(crate) fn normpath(p: &str) -> String {
+    if p.is_empty() {
+        return ".".to_owned();
+    }
+    let initial = if p.starts_with("//") && !p.starts_with("///") {
+        2
+    } else if p.starts_with('/') {
+        1
+    } else {
+        0
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for comp in p.split('/') {
+        if comp.is_empty() || comp == "." {
+            continue;
+        }
+        if comp != ".." || (initial == 0 && parts.is_empty()) || parts.last() == Some(&"..") {
+            parts.push(comp);
+        } else if !parts.is_empty() {
+            parts.pop();
+        }
+    }
+    let mut out = "/".repeat(initial);
+    out.push_str(&parts.join("/"));
+    if out.is_empty() { ".".to_owned() } else { out }
+}
+
+/// Python's `os.path.abspath` against the environment's working directory.
+pub(crate) fn abspath(p: &str, env: &Environment) -> String {
+    if p.starts_with('/') {
+        normpath(p)
+    } else {
+        normpath(&join(&env.cwd_str(), p))
+    }
+}
+
+/// Python's `os.path.expanduser`: `~` is `$HOME` (else the account of the loading
+/// uid), `~name` the home of that account; unknown accounts leave the path alone.
+pub(crate) fn expanduser(p: &str, env: &Environment, fs: &dyn FileSystem) -> String {
+    let Some(rest) = p.strip_prefix('~') else {
+        return p.to_owned();
+    };
+    let i = rest.find('/').unwrap_or(rest.len());
+    let (user, tail) = rest.split_at(i);
+    let home = if user.is_empty() {
+        match env.var("HOME") {
+            Some(h) => h.to_owned(),
+            None => match fs.user_by_uid(env.uid) {
+                Some(u) => u.home,
+                None => return p.to_owned(),
+            },
+        }
+    } else {
+        match fs.user_by_name(user) {
+            Some(u) => u.home,
+            None => return p.to_owned(),
+        }
+    };
+    let home = if home == "/" {
+        home
+    } else {
+        home.trim_end_matches('/').to_owned()
+    };
+    let out = format!("{home}{tail}");
+    if out.is_empty() { "/".to_owned() } else { out }
+}
+
+/// Supervisor's `normalize_path`: `~` expanded, made absolute against the working
+/// directory, normalized lexically.
+pub fn normalize_path(p: &str, env: &Environment, fs: &dyn FileSystem) -> String {
+    abspath(&expanduser(p, env, fs), env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normpath_matches_python() {
+        assert_eq!(normpath("/a/./b/../c//"), "/a/c");
+        assert_eq!(normpath("//a"), "//a");
+        assert_eq!(normpath("///a"), "/a");
+        assert_eq!(normpath("../a/.."), "..");
+        assert_eq!(normpath("/.."), "/");
+        assert_eq!(normpath(""), ".");
+    }
+
+    #[test]
+    fn split_matches_python() {
+        assert_eq!(split("/a/b"), ("/a", "b"));
+        assert_eq!(split("/a//b"), ("/a", "b"));
+        assert_eq!(split("/b"), ("/", "b"));
+        assert_eq!(split("b"), ("", "b"));
+        assert_eq!(split("/a/"), ("/a", ""));
+    }
+
+    #[test]
+    fn memfs_lists_children() {
+        let mut fs = MemFs::new();
+        fs.add_file("/etc/conf.d/a.conf", "x")
+            .add_dir("/etc/conf.d/sub");
+        let mut names: Vec<_> = fs
+            .read_dir(Path::new("/etc/conf.d"))
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.is_dir))
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec![("a.conf".to_owned(), false), ("sub".to_owned(), true)]
+        );
+        assert!(fs.is_dir(Path::new("/etc")));
+        assert!(fs.exists(Path::new("/etc/../etc/conf.d/a.conf")));
+    }
+
+    #[test]
+    fn expanduser_uses_home() {
+        let env = Environment::new("/w").with_var("HOME", "/home/me/");
+        let fs = MemFs::new();
+        assert_eq!(expanduser("~/x", &env, &fs), "/home/me/x");
+        assert_eq!(expanduser("~root/x", &env, &fs), "/root/x");
+        assert_eq!(expanduser("~nobody/x", &env, &fs), "~nobody/x");
+        assert_eq!(normalize_path("a/../b", &env, &fs), "/w/b");
+    }
+}

@@ -1,0 +1,960 @@
+//! Loading: Supervisor's `ServerOptions.read_config` (plus the path normalization of
+//! `realize`) and `ClientOptions.read_config`, step for step, so that values, defaults,
+//! warnings and error texts come out as Supervisor's.
+
+use std::path::{Path, PathBuf};
+
+use crate::datatypes::{
+    auto_restart, boolean, byte_size, colon_separated_user_group, dict_of_key_value_pairs,
+    existing_directory, existing_dirpath, gid_for_uid, inet_address, integer, list_of_exitcodes,
+    list_of_strings, logfile_name, logging_level, name_to_uid, octal_type, port_number,
+    process_or_group_name, signal_number,
+};
+use crate::error::ConfigError;
+use crate::glob::glob;
+use crate::host::{Environment, FileSystem, abspath, dirname, join, normalize_path};
+use crate::ini::Ini;
+use crate::model::{
+    ClientConfig, Config, EVENT_TYPES, FcgiSocket, GroupConfig, GroupKind, InetHttpServerConfig,
+    LogFile, MainLogFile, Owner, PluginConfig, ProcessConfig, SupervisordConfig,
+    UnixHttpServerConfig,
+};
+use crate::py::{self, Expansions, FormatError, Value};
+
+/// Factory specs that resolve: the ones Supervisor itself ships. Any other spec fails
+/// as an uninstalled plugin does in Supervisor.
+const KNOWN_SPECS: [&str; 3] = [
+    "supervisor.rpcinterface:make_main_rpcinterface",
+    "supervisor.dispatchers:default_handler",
+    "supervisor.supervisorctl:DefaultControllerPlugin",
+];
+
+/// Supervisor's `expand`: `s % expansions`, with its two error texts.
+pub fn expand(s: &str, expansions: &Expansions, name: &str) -> Result<String, String> {
+    if !s.contains('%') {
+        return Ok(s.to_owned());
+    }
+    py::format(s, expansions).map_err(|e| match e {
+        FormatError::MissingName(key) => format!(
+            "Format string {} for {} contains names ({}) which cannot be expanded. Available names: {}",
+            py::repr(s),
+            py::repr(name),
+            py::repr(&key),
+            expansions.sorted_names().join(", ")
+        ),
+        FormatError::Bad(why) => format!(
+            "Format string {} for {} is badly formatted: {why}",
+            py::repr(s),
+            py::repr(name)
+        ),
+    })
+}
+
+/// Decodes file bytes as Python's UTF-8 text reader, with its error text.
+fn decode(bytes: Vec<u8>, file: &str) -> Result<String, ConfigError> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let err = e.utf8_error();
+            let pos = err.valid_up_to();
+            let (len, reason) = match err.error_len() {
+                None => (bytes.len() - pos, "unexpected end of data"),
+                Some(1) if matches!(bytes[pos], 0x80..=0xc1 | 0xf5..=0xff) => {
+                    (1, "invalid start byte")
+                }
+                Some(n) => (n, "invalid continuation byte"),
+            };
+            let chunk_start = pos - pos % 8192;
+            let rel = pos - chunk_start;
+            let message = if len == 1 {
+                format!(
+                    "'utf-8' codec can't decode byte 0x{:02x} in position {rel}: {reason}",
+                    bytes[pos]
+                )
+            } else {
+                format!(
+                    "'utf-8' codec can't decode bytes in position {rel}-{}: {reason}",
+                    rel + len - 1
+                )
+            };
+            Err(ConfigError::Decode {
+                file: file.to_owned(),
+                message,
+            })
+        }
+    }
+}
+
+fn resolve(p: &str, env: &Environment) -> PathBuf {
+    if p.starts_with('/') {
+        PathBuf::from(p)
+    } else {
+        env.cwd.join(p)
+    }
+}
+
+/// Reads the configuration file at `path` (the main file of `-c`).
+fn read_main(path: &str, env: &Environment, fs: &dyn FileSystem) -> Result<Ini, ConfigError> {
+    let full = resolve(path, env);
+    if !fs.exists(&full) {
+        return Err(ConfigError::NotFound {
+            path: path.to_owned(),
+        });
+    }
+    let bytes = fs.read(&full).map_err(|_| ConfigError::Unreadable {
+        path: path.to_owned(),
+    })?;
+    let text = decode(bytes, path)?;
+    Ok(Ini::parse(&text, path)?)
+}
+
+fn environ_expansions(env: &Environment) -> Expansions {
+    let mut e = Expansions::new();
+    for (k, v) in &env.vars {
+        e.set_str(&format!("ENV_{k}"), v);
+    }
+    e
+}
+
+/// The state of one load.
+struct Loader<'a> {
+    env: &'a Environment,
+    fs: &'a dyn FileSystem,
+    here: String,
+    parser: Ini,
+    environ: Expansions,
+    warnings: Vec<String>,
+    infos: Vec<String>,
+}
+
+impl Loader<'_> {
+    /// `saneget`: the raw value (with `[DEFAULT]` fallback) expanded against the
+    /// environment plus `extra`; `None` when absent.
+    fn get(
+        &self,
+        section: &str,
+        option: &str,
+        extra: &Expansions,
+    ) -> Result<Option<String>, String> {
+        let Some(raw) = self.parser.get(section, option) else {
+            return Ok(None);
+        };
+        if !raw.contains('%') {
+            return Ok(Some(raw.to_owned()));
+        }
+        let mut combined = self.environ.clone();
+        combined.update(extra);
+        expand(raw, &combined, &format!("{section}.{option}")).map(Some)
+    }
+
+    fn get_or(
+        &self,
+        section: &str,
+        option: &str,
+        extra: &Expansions,
+        default: &str,
+    ) -> Result<String, String> {
+        Ok(self
+            .get(section, option, extra)?
+            .unwrap_or_else(|| default.to_owned()))
+    }
+
+    fn here_only(&self) -> Expansions {
+        let mut e = Expansions::new();
+        e.set_str("here", &self.here);
+        e
+    }
+
+    fn read_includes(&mut self, configfile: &str) -> Result<(), ConfigError> {
+        if !self.parser.has_section("include") {
+            return Ok(());
+        }
+        let mut expansions = Expansions::new();
+        expansions.set_str("here", &self.here);
+        expansions.set_str("host_node_name", &self.env.host_node_name);
+        expansions.update(&self.environ);
+        self.parser.expand_here(&self.here.clone());
+        let Some(files) = self.parser.get("include", "files") else {
+            return Err(".ini file has [include] section, but no files setting"
+                .to_owned()
+                .into());
+        };
+        let files = expand(files, &expansions, "include.files")?;
+        let base = dirname(&abspath(configfile, self.env)).to_owned();
+        for pattern in py::split_whitespace(&files) {
+            let pattern = join(&base, pattern);
+            let mut filenames = glob(&pattern, self.fs);
+            if filenames.is_empty() {
+                self.warnings
+                    .push(format!("No file matches via include \"{pattern}\""));
+                continue;
+            }
+            filenames.sort();
+            for filename in filenames {
+                self.infos
+                    .push(format!("Included extra file \"{filename}\" during parsing"));
+                if let Ok(bytes) = self.fs.read(&resolve(&filename, self.env)) {
+                    let text = decode(bytes, &filename)?;
+                    self.parser.read(&text, &filename)?;
+                }
+                let dir = abspath(dirname(&filename), self.env);
+                self.parser.expand_here(&dir);
+            }
+        }
+        Ok(())
+    }
+
+    fn supervisord(&mut self) -> Result<SupervisordConfig, ConfigError> {
+        let s = "supervisord";
+        let here = self.here_only();
+        let env = self.env;
+        let fs = self.fs;
+        let get = |opt: &str, default: &str| self.get_or(s, opt, &here, default);
+        let minfds = integer(&get("minfds", "1024")?)?;
+        let minprocs = integer(&get("minprocs", "200")?)?;
+        let directory = match self.get(s, "directory", &here)? {
+            None => None,
+            Some(d) => Some(existing_directory(&d, env, fs)?),
+        };
+        let user = self.get(s, "user", &here)?;
+        let umask = octal_type(&get("umask", "022")?)?;
+        let logfile = existing_dirpath(&get("logfile", "supervisord.log")?, env, fs)?;
+        let logfile_maxbytes = byte_size(&get("logfile_maxbytes", "50MB")?)?;
+        let logfile_backups = integer(&get("logfile_backups", "10")?)?;
+        let loglevel = logging_level(&get("loglevel", "info")?)?;
+        let pidfile = existing_dirpath(&get("pidfile", "supervisord.pid")?, env, fs)?;
+        let identifier = get("identifier", "supervisor")?;
+        let nodaemon = boolean(&get("nodaemon", "false")?)?;
+        let silent = boolean(&get("silent", "false")?)?;
+        let tempdir = env.tempdir.to_string_lossy().into_owned();
+        let childlogdir = existing_directory(&get("childlogdir", &tempdir)?, env, fs)?;
+        let nocleanup = boolean(&get("nocleanup", "false")?)?;
+        let strip_ansi = boolean(&get("strip_ansi", "false")?)?;
+        let environ_str = get("environment", "")?;
+        let mut expansions = Expansions::new();
+        expansions.set_str("here", &self.here);
+        expansions.set_str("host_node_name", &env.host_node_name);
+        expansions.update(&self.environ);
+        let environ_str = expand(&environ_str, &expansions, "environment")?;
+        let environment = dict_of_key_value_pairs(&environ_str)?;
+        for (k, v) in &environment {
+            self.environ.set_str(&format!("ENV_{k}"), v);
+        }
+        let logfile = if logfile == "syslog" {
+            MainLogFile::Syslog
+        } else {
+            MainLogFile::Path(normalize_path(&logfile, env, fs))
+        };
+        Ok(SupervisordConfig {
+            logfile,
+            logfile_maxbytes,
+            logfile_backups,
+            loglevel,
+            pidfile: normalize_path(&pidfile, env, fs),
+            umask,
+            nodaemon,
+            silent,
+            minfds,
+            minprocs,
+            nocleanup,
+            childlogdir,
+            user,
+            directory,
+            strip_ansi,
+            environment,
+            identifier,
+        })
+    }
+
+    fn plugins(&self, factory_key: &str, prefix: &str) -> Result<Vec<PluginConfig>, ConfigError> {
+        let none = Expansions::new();
+        let mut out = Vec::new();
+        for section in self.parser.sections() {
+            let Some(name) = section.name.strip_prefix(prefix) else {
+                continue;
+            };
+            let name = section.name.split_once(':').map_or(name, |(_, n)| n);
+            let Some(factory) = self.get(&section.name, factory_key, &none)? else {
+                return Err(format!(
+                    "section [{}] does not specify a {factory_key}",
+                    section.name
+                )
+                .into());
+            };
+            if !KNOWN_SPECS.contains(&factory.as_str()) {
+                return Err(
+                    format!("{factory} cannot be resolved within [{}]", section.name).into(),
+                );
+            }
+            let mut extras = Vec::new();
+            for k in self.parser.options(&section.name) {
+                if k != factory_key {
+                    let v = self.get(&section.name, k, &none)?.unwrap_or_default();
+                    extras.push((k.to_owned(), v));
+                }
+            }
+            out.push(PluginConfig {
+                name: name.to_owned(),
+                factory,
+                extras,
+            });
+        }
+        Ok(out)
+    }
+
+    fn section_file(&self, section: &str) -> String {
+        self.parser
+            .section(section)
+            .map(|s| s.source.clone())
+            .unwrap_or_default()
+    }
+
+    fn processes_from_section(
+        &mut self,
+        section: &str,
+        group_name: &str,
+    ) -> Result<Vec<ProcessConfig>, ConfigError> {
+        self.processes_inner(section, group_name)
+            .map_err(|message| ConfigError::InSection {
+                message,
+                section: section.to_owned(),
+                file: self.section_file(section),
+            })
+    }
+
+    fn processes_inner(
+        &mut self,
+        section: &str,
+        group_name: &str,
+    ) -> Result<Vec<ProcessConfig>, String> {
+        let env = self.env;
+        let fs = self.fs;
+        let program_name = process_or_group_name(section.split_once(':').map_or("", |(_, n)| n))?;
+        let mut common = Expansions::new();
+        common.set_str("here", &self.here);
+        common.set_str("program_name", &program_name);
+        common.set_str("host_node_name", &env.host_node_name);
+        common.set_str("group_name", group_name);
+        let priority = integer(&self.get_or(section, "priority", &common, "999")?)?;
+        let autostart = boolean(&self.get_or(section, "autostart", &common, "true")?)?;
+        let autorestart =
+            auto_restart(&self.get_or(section, "autorestart", &common, "unexpected")?)?;
+        let startsecs = integer(&self.get_or(section, "startsecs", &common, "1")?)?;
+        let startretries = integer(&self.get_or(section, "startretries", &common, "3")?)?;
+        let stopsignal = signal_number(&self.get_or(section, "stopsignal", &common, "TERM")?)?;
+        let stopwaitsecs = integer(&self.get_or(section, "stopwaitsecs", &common, "10")?)?;
+        let stopasgroup = boolean(&self.get_or(section, "stopasgroup", &common, "false")?)?;
+        let killasgroup = boolean(&self.get_or(
+            section,
+            "killasgroup",
+            &common,
+            if stopasgroup { "true" } else { "false" },
+        )?)?;
+        let exitcodes = list_of_exitcodes(&self.get_or(section, "exitcodes", &common, "0")?)?;
+        let redirect_stderr =
+            boolean(&self.get_or(section, "redirect_stderr", &common, "false")?)?;
+        let numprocs = integer(&self.get_or(section, "numprocs", &common, "1")?)?;
+        let numprocs_start = integer(&self.get_or(section, "numprocs_start", &common, "0")?)?;
+        let environment_str = self
+            .parser
+            .get(section, "environment")
+            .unwrap_or("")
+            .to_owned();
+        let stdout_cmaxbytes =
+            byte_size(&self.get_or(section, "stdout_capture_maxbytes", &common, "0")?)?;
+        let stdout_events =
+            boolean(&self.get_or(section, "stdout_events_enabled", &common, "false")?)?;
+        let stderr_cmaxbytes =
+            byte_size(&self.get_or(section, "stderr_capture_maxbytes", &common, "0")?)?;
+        let stderr_events =
+            boolean(&self.get_or(section, "stderr_events_enabled", &common, "false")?)?;
+        let serverurl = self
+            .get(section, "serverurl", &common)?
+            .filter(|u| u.is_empty() || py::strip(u).to_uppercase() != "AUTO");
+        let uid = match self.get(section, "user", &common)? {
+            None => None,
+            Some(u) => Some(name_to_uid(&u, fs)?),
+        };
+        let umask = match self.get(section, "umask", &common)? {
+            None => None,
+            Some(u) => Some(octal_type(&u)?),
+        };
+        let process_name = process_or_group_name(
+            self.parser
+                .get(section, "process_name")
+                .unwrap_or("%(program_name)s"),
+        )?;
+        if numprocs > 1 && !process_name.contains("%(process_num)") {
+            return Err(
+                "%(process_num) must be present within process_name when numprocs > 1".to_owned(),
+            );
+        }
+        if stopasgroup && !killasgroup {
+            return Err("Cannot set stopasgroup=true and killasgroup=false".to_owned());
+        }
+        let mut programs = Vec::new();
+        let end = numprocs_start.saturating_add(numprocs.max(0));
+        for process_num in numprocs_start..end {
+            common.set("process_num", Value::Int(process_num));
+            common.set("numprocs", Value::Int(numprocs));
+            common.update(&self.environ);
+            let environment =
+                dict_of_key_value_pairs(&expand(&environment_str, &common, "environment")?)?;
+            for (k, v) in &environment {
+                common.set_str(&format!("ENV_{k}"), v);
+            }
+            let directory = self.get(section, "directory", &common)?;
+            let mut logs = [(LogFile::Auto, 0, 0, false), (LogFile::Auto, 0, 0, false)];
+            for (slot, channel) in ["stdout", "stderr"].into_iter().enumerate() {
+                let lf_key = format!("{channel}_logfile");
+                let sy_key = format!("{channel}_syslog");
+                let lf_val = match self.get(section, &lf_key, &common)? {
+                    None => Some(LogFile::Auto),
+                    Some(v) => logfile_name(&expand(&v, &common, &lf_key)?, env, fs)?,
+                };
+                let backups = integer(&self.get_or(
+                    section,
+                    &format!("{channel}_logfile_backups"),
+                    &common,
+                    "10",
+                )?)?;
+                let maxbytes = byte_size(&self.get_or(
+                    section,
+                    &format!("{channel}_logfile_maxbytes"),
+                    &common,
+                    "50MB",
+                )?)?;
+                let mut syslog = boolean(&self.get_or(section, &sy_key, &common, "false")?)?;
+                let lf_val = match lf_val {
+                    Some(v) => v,
+                    None => {
+                        self.warnings.push(format!(
+                            "For [{section}], {lf_key}=syslog but this is deprecated and will be removed.  Use {sy_key}=true to enable syslog instead."
+                        ));
+                        syslog = true;
+                        LogFile::None
+                    }
+                };
+                if lf_val == LogFile::Auto && maxbytes == 0 {
+                    self.warnings.push(format!(
+                        "For [{section}], AUTO logging used for {lf_key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
+                    ));
+                }
+                logs[slot] = (lf_val, backups, maxbytes, syslog);
+            }
+            if redirect_stderr {
+                if matches!(logs[1].0, LogFile::Path(_)) {
+                    self.warnings.push(format!(
+                        "For [{section}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored"
+                    ));
+                }
+                logs[1].0 = LogFile::None;
+            }
+            let Some(command) = self.get(section, "command", &common)? else {
+                return Err(format!(
+                    "program section {section} does not specify a command"
+                ));
+            };
+            let name = expand(&process_name, &common, "process_name")?;
+            let [out, err] = logs;
+            programs.push(ProcessConfig {
+                name,
+                group: group_name.to_owned(),
+                command,
+                directory,
+                umask,
+                priority,
+                autostart,
+                autorestart,
+                startsecs,
+                startretries,
+                uid,
+                stdout_logfile: out.0,
+                stdout_logfile_maxbytes: out.2,
+                stdout_logfile_backups: out.1,
+                stdout_capture_maxbytes: stdout_cmaxbytes,
+                stdout_events_enabled: stdout_events,
+                stdout_syslog: out.3,
+                stderr_logfile: err.0,
+                stderr_logfile_maxbytes: err.2,
+                stderr_logfile_backups: err.1,
+                stderr_capture_maxbytes: stderr_cmaxbytes,
+                stderr_events_enabled: stderr_events,
+                stderr_syslog: err.3,
+                stopsignal,
+                stopwaitsecs,
+                stopasgroup,
+                killasgroup,
+                exitcodes: exitcodes.clone(),
+                redirect_stderr,
+                environment,
+                serverurl: serverurl.clone(),
+            });
+        }
+        programs.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+        Ok(programs)
+    }
+
+    fn groups(&mut self) -> Result<Vec<GroupConfig>, ConfigError> {
+        let here = self.here_only();
+        let names: Vec<String> = self
+            .parser
+            .sections()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let has = |n: &str| names.iter().any(|s| s == n);
+        let mut groups = Vec::new();
+        let mut exclude: Vec<String> = Vec::new();
+        for section in &names {
+            let Some(rest) = section.strip_prefix("group:") else {
+                continue;
+            };
+            let group_name = process_or_group_name(rest)?;
+            let programs =
+                list_of_strings(&self.get(section, "programs", &here)?.unwrap_or_default());
+            let priority = integer(&self.get_or(section, "priority", &here, "999")?)?;
+            let mut processes = Vec::new();
+            let mut shown = section.clone();
+            for program in programs {
+                let program_section = format!("program:{program}");
+                let fcgi_section = format!("fcgi-program:{program}");
+                let (p, f) = (has(&program_section), has(&fcgi_section));
+                if !p && !f {
+                    return Err(format!(
+                        "[{shown}] names unknown program or fcgi-program {program}"
+                    )
+                    .into());
+                }
+                if p && f {
+                    return Err(format!(
+                        "[{shown}] name {program} is ambiguous (exists as program and fcgi-program)"
+                    )
+                    .into());
+                }
+                shown = if p { program_section } else { fcgi_section };
+                exclude.push(shown.clone());
+                processes.extend(self.processes_from_section(&shown, &group_name)?);
+            }
+            groups.push(GroupConfig {
+                name: group_name,
+                priority,
+                kind: GroupKind::Program,
+                processes,
+            });
+        }
+        for section in &names {
+            if !section.starts_with("program:") || exclude.contains(section) {
+                continue;
+            }
+            let program_name = process_or_group_name(&section["program:".len()..])?;
+            let priority = integer(&self.get_or(section, "priority", &here, "999")?)?;
+            let processes = self.processes_from_section(section, &program_name)?;
+            groups.push(GroupConfig {
+                name: program_name,
+                priority,
+                kind: GroupKind::Program,
+                processes,
+            });
+        }
+        for section in &names {
+            let Some(pool_name) = section.strip_prefix("eventlistener:") else {
+                continue;
+            };
+            let priority = integer(&self.get_or(section, "priority", &here, "-1")?)?;
+            let buffer_size = integer(&self.get_or(section, "buffer_size", &here, "10")?)?;
+            if buffer_size < 1 {
+                return Err(format!(
+                    "[{section}] section sets invalid buffer_size ({buffer_size})"
+                )
+                .into());
+            }
+            let result_handler = self.get_or(
+                section,
+                "result_handler",
+                &here,
+                "supervisor.dispatchers:default_handler",
+            )?;
+            if !KNOWN_SPECS.contains(&result_handler.as_str()) {
+                return Err(
+                    format!("{result_handler} cannot be resolved within [{section}]").into(),
+                );
+            }
+            let mut events: Vec<String> = Vec::new();
+            for e in list_of_strings(&self.get_or(section, "events", &here, "")?) {
+                let e = e.to_uppercase();
+                if !events.contains(&e) {
+                    events.push(e);
+                }
+            }
+            if events.is_empty() {
+                return Err(format!("[{section}] section requires an \"events\" line").into());
+            }
+            if let Some(bad) = events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
+                return Err(format!("Unknown event type {bad} in [{section}] events").into());
+            }
+            if boolean(&self.get_or(section, "redirect_stderr", &here, "false")?)? {
+                return Err(format!(
+                    "[{section}] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol"
+                )
+                .into());
+            }
+            let processes = self.processes_from_section(section, pool_name)?;
+            groups.push(GroupConfig {
+                name: pool_name.to_owned(),
+                priority,
+                kind: GroupKind::EventListener {
+                    buffer_size,
+                    events,
+                    result_handler,
+                },
+                processes,
+            });
+        }
+        for section in &names {
+            if !section.starts_with("fcgi-program:") || exclude.contains(section) {
+                continue;
+            }
+            let program_name = process_or_group_name(&section["fcgi-program:".len()..])?;
+            let priority = integer(&self.get_or(section, "priority", &here, "999")?)?;
+            let proc_uid = match self.get(section, "user", &here)? {
+                None => None,
+                Some(u) => Some(name_to_uid(&u, self.fs)?),
+            };
+            let backlog = match self.get(section, "socket_backlog", &here)? {
+                None => None,
+                Some(b) => {
+                    let b = integer(&b)?;
+                    if !(1..=65535).contains(&b) {
+                        return Err(format!("Invalid socket_backlog value {b}").into());
+                    }
+                    Some(b)
+                }
+            };
+            let owner = match self.get(section, "socket_owner", &here)? {
+                None => None,
+                Some(o) => Some(
+                    colon_separated_user_group(&o, self.fs)
+                        .map_err(|_| format!("Invalid socket_owner value {o}"))?,
+                ),
+            };
+            let mode = match self.get(section, "socket_mode", &here)? {
+                None => None,
+                Some(m) => {
+                    Some(octal_type(&m).map_err(|_| format!("Invalid socket_mode value {m}"))?)
+                }
+            };
+            let mut fcgi = Expansions::new();
+            fcgi.set_str("program_name", &program_name);
+            fcgi.update(&here);
+            let socket = self.get(section, "socket", &fcgi)?.unwrap_or_default();
+            if socket.is_empty() {
+                return Err(format!("[{section}] section requires a \"socket\" line").into());
+            }
+            let socket = self
+                .fcgi_socket(&socket, proc_uid, owner, mode, backlog)
+                .map_err(|e| format!("{e} in [{section}] socket"))?;
+            let processes = self.processes_from_section(section, &program_name)?;
+            groups.push(GroupConfig {
+                name: program_name,
+                priority,
+                kind: GroupKind::FastCgi { socket },
+                processes,
+            });
+        }
+        groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+        Ok(groups)
+    }
+
+    fn fcgi_socket(
+        &self,
+        sock: &str,
+        proc_uid: Option<u32>,
+        owner: Option<Owner>,
+        mode: Option<u32>,
+        backlog: Option<i64>,
+    ) -> Result<FcgiSocket, String> {
+        if let Some(path) = sock.strip_prefix("unix://") {
+            if !path.starts_with('/') {
+                return Err(format!(
+                    "('Unix socket path %s is not an absolute path', {})",
+                    py::repr(path)
+                ));
+            }
+            let path = normalize_path(path, self.env, self.fs);
+            let owner = match (owner, proc_uid) {
+                (Some(o), _) => Some(o),
+                (None, Some(uid)) if uid != self.env.uid => Some(Owner {
+                    uid,
+                    gid: Some(gid_for_uid(uid, self.fs)?),
+                }),
+                _ => None,
+            };
+            return Ok(FcgiSocket::Unix {
+                path,
+                owner,
+                mode: mode.unwrap_or(0o700),
+                backlog,
+            });
+        }
+        if owner.is_some() || mode.is_some() {
+            return Err(
+                "socket_owner and socket_mode params should only be used with a Unix domain socket"
+                    .to_owned(),
+            );
+        }
+        if let Some(rest) = sock.strip_prefix("tcp://")
+            && let Some((host, port)) = rest.rsplit_once(':')
+            && !host.is_empty()
+            && !host.contains(|c: char| c == ':' || py::is_space(c))
+            && !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+        {
+            let port = port_number(port)?;
+            return Ok(FcgiSocket::Tcp {
+                host: host.to_lowercase(),
+                port,
+                backlog,
+            });
+        }
+        Err(format!("('Bad socket format %s', {})", py::repr(sock)))
+    }
+
+    fn auth(&self, section: &str) -> Result<(Option<String>, Option<String>), ConfigError> {
+        let none = Expansions::new();
+        let username = self.get(section, "username", &none)?;
+        let password = self.get(section, "password", &none)?;
+        if username.is_some() != password.is_some() {
+            return Err(format!(
+                "Section [{section}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified"
+            )
+            .into());
+        }
+        Ok((username, password))
+    }
+
+    fn servers(
+        &self,
+    ) -> Result<(Vec<UnixHttpServerConfig>, Vec<InetHttpServerConfig>), ConfigError> {
+        let none = Expansions::new();
+        let names: Vec<String> = self
+            .parser
+            .sections()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let split_name = |s: &str| s.split_once(':').map(|(_, n)| n.to_owned());
+        let mut inet = Vec::new();
+        for section in names.iter().filter(|s| s.starts_with("inet_http_server")) {
+            let (username, password) = self.auth(section)?;
+            let Some(port) = self.get(section, "port", &none)? else {
+                return Err(format!("section [{section}] has no port value").into());
+            };
+            let (host, port) = inet_address(&port)?;
+            inet.push(InetHttpServerConfig {
+                name: split_name(section),
+                section: section.clone(),
+                host,
+                port,
+                username,
+                password,
+            });
+        }
+        let mut unix = Vec::new();
+        for section in names.iter().filter(|s| s.starts_with("unix_http_server")) {
+            let Some(file) = self.get(section, "file", &self.here_only())? else {
+                return Err(format!("section [{section}] has no file value").into());
+            };
+            let file = normalize_path(py::strip(&file), self.env, self.fs);
+            let (username, password) = self.auth(section)?;
+            let chown = match self.get(section, "chown", &none)? {
+                None => None,
+                Some(c) => Some(
+                    colon_separated_user_group(&c, self.fs)
+                        .map_err(|_| format!("Invalid sockchown value {c}"))?,
+                ),
+            };
+            let chmod = match self.get(section, "chmod", &none)? {
+                None => 0o700,
+                Some(c) => octal_type(&c).map_err(|_| format!("Invalid chmod value {c}"))?,
+            };
+            unix.push(UnixHttpServerConfig {
+                name: split_name(section),
+                section: section.clone(),
+                file,
+                chmod,
+                chown,
+                username,
+                password,
+            });
+        }
+        Ok((unix, inet))
+    }
+}
+
+/// Loads a server configuration as `supervisord -c path` does: the file, its
+/// `[include]`s, every section, Supervisor's defaults and checks. `path` is kept as
+/// given for messages; relative paths resolve against `env.cwd`.
+///
+/// ```
+/// use std::path::Path;
+/// use supervisor_config::{Environment, MemFs, load};
+///
+/// let mut fs = MemFs::new();
+/// fs.add_file("/etc/supervisord.conf", "[supervisord]\n[program:cat]\ncommand=/bin/cat\n");
+/// let env = Environment::new("/");
+/// let config = load(Path::new("/etc/supervisord.conf"), &env, &fs).unwrap();
+/// assert_eq!(config.groups[0].processes[0].command, "/bin/cat");
+/// assert_eq!(config.groups[0].processes[0].startsecs, 1);
+/// ```
+pub fn load(path: &Path, env: &Environment, fs: &dyn FileSystem) -> Result<Config, ConfigError> {
+    let configfile = path.to_string_lossy().into_owned();
+    let here = abspath(dirname(&configfile), env);
+    let parser = read_main(&configfile, env, fs)?;
+    let mut loader = Loader {
+        env,
+        fs,
+        here,
+        parser,
+        environ: environ_expansions(env),
+        warnings: Vec::new(),
+        infos: Vec::new(),
+    };
+    loader.read_includes(&configfile)?;
+    if !loader.parser.has_section("supervisord") {
+        return Err(ConfigError::MissingSection {
+            section: "supervisord".to_owned(),
+        });
+    }
+    let supervisord = loader.supervisord()?;
+    let rpcinterfaces = loader.plugins("supervisor.rpcinterface_factory", "rpcinterface:")?;
+    let mut groups = loader.groups()?;
+    for group in &mut groups {
+        for proc in &mut group.processes {
+            let mut env = supervisord.environment.clone();
+            for (k, v) in std::mem::take(&mut proc.environment) {
+                match env.iter_mut().find(|(ek, _)| *ek == k) {
+                    Some(slot) => slot.1 = v,
+                    None => env.push((k, v)),
+                }
+            }
+            proc.environment = env;
+        }
+    }
+    let (unix_http_servers, inet_http_servers) = loader.servers()?;
+    Ok(Config {
+        configfile,
+        here: loader.here,
+        supervisord,
+        unix_http_servers,
+        inet_http_servers,
+        rpcinterfaces,
+        groups,
+        warnings: loader.warnings,
+        infos: loader.infos,
+    })
+}
+
+/// Loads the `[supervisorctl]` settings as `supervisorctl -c path` does (no
+/// `[include]` processing, as in Supervisor).
+///
+/// ```
+/// use std::path::Path;
+/// use supervisor_config::{Environment, MemFs, load_client};
+///
+/// let mut fs = MemFs::new();
+/// fs.add_file("/etc/s.conf", "[supervisorctl]\nserverurl=unix://%(here)s/../run/s.sock\n");
+/// let c = load_client(Path::new("/etc/s.conf"), &Environment::new("/"), &fs).unwrap();
+/// assert_eq!(c.serverurl, "unix:///run/s.sock");
+/// assert_eq!(c.prompt, "supervisor");
+/// ```
+pub fn load_client(
+    path: &Path,
+    env: &Environment,
+    fs: &dyn FileSystem,
+) -> Result<ClientConfig, ConfigError> {
+    let configfile = path.to_string_lossy().into_owned();
+    let here = dirname(&normalize_path(&configfile, env, fs)).to_owned();
+    let parser = read_main(&configfile, env, fs)?;
+    let loader = Loader {
+        env,
+        fs,
+        here,
+        parser,
+        environ: environ_expansions(env),
+        warnings: Vec::new(),
+        infos: Vec::new(),
+    };
+    let s = "supervisorctl";
+    if !loader.parser.has_section(s) {
+        return Err(ConfigError::MissingSection {
+            section: s.to_owned(),
+        });
+    }
+    let here = loader.here_only();
+    let none = Expansions::new();
+    let defaults = ClientConfig::default();
+    let mut serverurl = loader.get_or(s, "serverurl", &here, &defaults.serverurl)?;
+    if let Some(p) = serverurl.strip_prefix("unix://") {
+        serverurl = format!("unix://{}", normalize_path(p, env, fs));
+    }
+    let prompt = loader.get_or(s, "prompt", &none, &defaults.prompt)?;
+    let username = loader.get(s, "username", &none)?;
+    let password = loader.get(s, "password", &none)?;
+    let history_file = loader
+        .get(s, "history_file", &here)?
+        .filter(|h| !h.is_empty())
+        .map(|h| normalize_path(&h, env, fs));
+    let ctlplugins = loader.plugins("supervisor.ctl_factory", "ctlplugin:")?;
+    Ok(ClientConfig {
+        serverurl,
+        username,
+        password,
+        prompt,
+        history_file,
+        ctlplugins,
+    })
+}
+
+/// Supervisor's default configuration search path for a program invoked as `argv0`:
+/// `<argv0>/../../etc/supervisord.conf`, `<argv0>/../../supervisord.conf`, then
+/// `supervisord.conf`, `etc/supervisord.conf` (relative to the working directory),
+/// `/etc/supervisord.conf`, `/etc/supervisor/supervisord.conf`.
+pub fn search_paths(argv0: &str) -> Vec<String> {
+    let here = dirname(dirname(argv0));
+    vec![
+        join(&join(here, "etc"), "supervisord.conf"),
+        join(here, "supervisord.conf"),
+        "supervisord.conf".to_owned(),
+        "etc/supervisord.conf".to_owned(),
+        "/etc/supervisord.conf".to_owned(),
+        "/etc/supervisor/supervisord.conf".to_owned(),
+    ]
+}
+
+/// The warning supervisord prints when it searches the default paths as root.
+pub const ROOT_SEARCH_WARNING: &str = "Supervisord is running as root and it is searching for its configuration file in default locations (including its current working directory); you probably want to specify a \"-c\" argument specifying an absolute path to a configuration file for improved security.";
+
+/// The first existing path of [`search_paths`], or [`ConfigError::NoConfigFound`].
+/// (supervisorctl treats "none found" as "use the defaults".)
+pub fn find_config_file(
+    argv0: &str,
+    env: &Environment,
+    fs: &dyn FileSystem,
+) -> Result<String, ConfigError> {
+    let searched = search_paths(argv0);
+    searched
+        .iter()
+        .find(|p| fs.exists(&resolve(p, env)))
+        .cloned()
+        .ok_or(ConfigError::NoConfigFound { searched })
+}
+
+/// Resolves `[supervisord] user` (or `-u`) as supervisord does at start-up: the uid
+/// and primary gid; the error is Supervisor's text (`Invalid user name x`).
+pub fn resolve_user(user: &str, fs: &dyn FileSystem) -> Result<(u32, u32), ConfigError> {
+    let uid = name_to_uid(user, fs)?;
+    let gid = gid_for_uid(uid, fs)?;
+    Ok((uid, gid))
+}

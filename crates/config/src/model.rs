@@ -1,0 +1,436 @@
+//! The typed configuration: what a loaded `supervisord.conf` means.
+
+use supervisor_types::AutoRestart;
+
+/// The main log level (`loglevel`), with Supervisor's numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// `blather` (3).
+    Blather,
+    /// `trace` (5).
+    Trace,
+    /// `debug` (10).
+    Debug,
+    /// `info` (20), the default.
+    Info,
+    /// `warn` (30).
+    Warn,
+    /// `error` (40).
+    Error,
+    /// `critical` (50).
+    Critical,
+}
+
+impl LogLevel {
+    /// Supervisor's number for the level.
+    pub const fn number(self) -> u8 {
+        match self {
+            LogLevel::Blather => 3,
+            LogLevel::Trace => 5,
+            LogLevel::Debug => 10,
+            LogLevel::Info => 20,
+            LogLevel::Warn => 30,
+            LogLevel::Error => 40,
+            LogLevel::Critical => 50,
+        }
+    }
+
+    /// The four-letter name used in log lines (`INFO`, `CRIT`, …).
+    pub const fn short_name(self) -> &'static str {
+        match self {
+            LogLevel::Blather => "BLAT",
+            LogLevel::Trace => "TRAC",
+            LogLevel::Debug => "DEBG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERRO",
+            LogLevel::Critical => "CRIT",
+        }
+    }
+
+    /// The level for a lower-case description (`info`, `warn`, …).
+    pub fn from_description(s: &str) -> Option<LogLevel> {
+        Some(match s {
+            "blather" => LogLevel::Blather,
+            "trace" => LogLevel::Trace,
+            "debug" => LogLevel::Debug,
+            "info" => LogLevel::Info,
+            "warn" => LogLevel::Warn,
+            "error" => LogLevel::Error,
+            "critical" => LogLevel::Critical,
+            _ => return None,
+        })
+    }
+}
+
+/// Where supervisord's own log goes (`[supervisord] logfile`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MainLogFile {
+    /// A file: the normalized absolute path.
+    Path(String),
+    /// The literal value `syslog` (case-sensitive): the syslog service.
+    Syslog,
+}
+
+/// A process's `stdout_logfile` / `stderr_logfile`. The deprecated value `syslog` is
+/// rewritten (as Supervisor does, with a warning) into `None` plus `*_syslog = true`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogFile {
+    /// `AUTO` (the default): a file Supervisor names in `childlogdir`.
+    Auto,
+    /// `NONE` / `OFF`: no log file.
+    None,
+    /// A path (`~` expanded, otherwise as written).
+    Path(String),
+}
+
+/// A resolved `user[:group]` (`chown`, `socket_owner`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// The user id.
+    pub uid: u32,
+    /// The group id; `None` leaves the group alone (Python's `-1`).
+    pub gid: Option<u32>,
+}
+
+/// `[supervisord]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupervisordConfig {
+    /// `logfile`, default `$CWD/supervisord.log`.
+    pub logfile: MainLogFile,
+    /// `logfile_maxbytes`, default 50MB; 0 disables rotation.
+    pub logfile_maxbytes: i64,
+    /// `logfile_backups`, default 10.
+    pub logfile_backups: i64,
+    /// `loglevel`, default `info`.
+    pub loglevel: LogLevel,
+    /// `pidfile`, default `$CWD/supervisord.pid` (normalized absolute path).
+    pub pidfile: String,
+    /// `umask`, default 022.
+    pub umask: u32,
+    /// `nodaemon`, default false.
+    pub nodaemon: bool,
+    /// `silent`, default false.
+    pub silent: bool,
+    /// `minfds`, default 1024.
+    pub minfds: i64,
+    /// `minprocs`, default 200.
+    pub minprocs: i64,
+    /// `nocleanup`, default false.
+    pub nocleanup: bool,
+    /// `childlogdir`, default the temporary directory; must exist.
+    pub childlogdir: String,
+    /// `user` as written (resolved when supervisord starts, after command-line
+    /// overrides; see [`crate::resolve_user`]).
+    pub user: Option<String>,
+    /// `directory`; must exist.
+    pub directory: Option<String>,
+    /// `strip_ansi`, default false.
+    pub strip_ansi: bool,
+    /// `environment`: pairs added to every child's environment.
+    pub environment: Vec<(String, String)>,
+    /// `identifier`, default `supervisor`.
+    pub identifier: String,
+}
+
+/// One `[unix_http_server]` (or `[unix_http_server:name]`) section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnixHttpServerConfig {
+    /// The part after `:` in the section name, if any.
+    pub name: Option<String>,
+    /// The section name.
+    pub section: String,
+    /// `file`: the socket path, normalized.
+    pub file: String,
+    /// `chmod`, default 0700.
+    pub chmod: u32,
+    /// `chown`, default unchanged.
+    pub chown: Option<Owner>,
+    /// `username`.
+    pub username: Option<String>,
+    /// `password` (plain or `{SHA}` + hex digest).
+    pub password: Option<String>,
+}
+
+/// One `[inet_http_server]` (or `[inet_http_server:name]`) section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InetHttpServerConfig {
+    /// The part after `:` in the section name, if any.
+    pub name: Option<String>,
+    /// The section name.
+    pub section: String,
+    /// The host to bind, lower-cased; empty means all interfaces (`*:port`).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// `username`.
+    pub username: Option<String>,
+    /// `password` (plain or `{SHA}` + hex digest).
+    pub password: Option<String>,
+}
+
+/// A `[rpcinterface:x]` or `[ctlplugin:x]` section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginConfig {
+    /// The part after `:` in the section name.
+    pub name: String,
+    /// The factory spec (`supervisor.rpcinterface:make_main_rpcinterface`).
+    pub factory: String,
+    /// Every other option of the section, expanded.
+    pub extras: Vec<(String, String)>,
+}
+
+/// The event types an eventlistener can subscribe to (`events=`).
+pub const EVENT_TYPES: [&str; 27] = [
+    "EVENT",
+    "PROCESS_STATE",
+    "PROCESS_STATE_STOPPED",
+    "PROCESS_STATE_EXITED",
+    "PROCESS_STATE_STARTING",
+    "PROCESS_STATE_STOPPING",
+    "PROCESS_STATE_BACKOFF",
+    "PROCESS_STATE_FATAL",
+    "PROCESS_STATE_RUNNING",
+    "PROCESS_STATE_UNKNOWN",
+    "PROCESS_COMMUNICATION",
+    "PROCESS_COMMUNICATION_STDOUT",
+    "PROCESS_COMMUNICATION_STDERR",
+    "PROCESS_LOG",
+    "PROCESS_LOG_STDOUT",
+    "PROCESS_LOG_STDERR",
+    "REMOTE_COMMUNICATION",
+    "SUPERVISOR_STATE_CHANGE",
+    "SUPERVISOR_STATE_CHANGE_RUNNING",
+    "SUPERVISOR_STATE_CHANGE_STOPPING",
+    "TICK",
+    "TICK_5",
+    "TICK_60",
+    "TICK_3600",
+    "PROCESS_GROUP",
+    "PROCESS_GROUP_ADDED",
+    "PROCESS_GROUP_REMOVED",
+];
+
+/// The socket of a `[fcgi-program:x]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FcgiSocket {
+    /// `unix:///path`.
+    Unix {
+        /// The normalized absolute path.
+        path: String,
+        /// `socket_owner`, or the program's user when it differs from the loader's.
+        owner: Option<Owner>,
+        /// `socket_mode`, default 0700.
+        mode: u32,
+        /// `socket_backlog`.
+        backlog: Option<i64>,
+    },
+    /// `tcp://host:port`.
+    Tcp {
+        /// The host, lower-cased.
+        host: String,
+        /// The port.
+        port: u16,
+        /// `socket_backlog`.
+        backlog: Option<i64>,
+    },
+}
+
+impl FcgiSocket {
+    /// The URL Supervisor shows and compares (`unix:///p`, `tcp://h:1`).
+    pub fn url(&self) -> String {
+        match self {
+            FcgiSocket::Unix { path, .. } => format!("unix://{path}"),
+            FcgiSocket::Tcp { host, port, .. } => format!("tcp://{host}:{port}"),
+        }
+    }
+}
+
+/// What kind of group a section made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    /// `[program:x]` or `[group:x]`.
+    Program,
+    /// `[eventlistener:x]`.
+    EventListener {
+        /// `buffer_size`, default 10.
+        buffer_size: i64,
+        /// `events`: upper-case names from [`EVENT_TYPES`], first mention order.
+        events: Vec<String>,
+        /// `result_handler`, default `supervisor.dispatchers:default_handler`.
+        result_handler: String,
+    },
+    /// `[fcgi-program:x]`.
+    FastCgi {
+        /// The socket shared by the group's processes.
+        socket: FcgiSocket,
+    },
+}
+
+/// One process instance after `numprocs` expansion, with Supervisor's option names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessConfig {
+    /// The expanded `process_name`.
+    pub name: String,
+    /// The group it belongs to.
+    pub group: String,
+    /// `command`, expanded.
+    pub command: String,
+    /// `directory`, expanded.
+    pub directory: Option<String>,
+    /// `umask`.
+    pub umask: Option<u32>,
+    /// `priority`, default 999.
+    pub priority: i64,
+    /// `autostart`, default true.
+    pub autostart: bool,
+    /// `autorestart`, default unexpected.
+    pub autorestart: AutoRestart,
+    /// `startsecs`, default 1.
+    pub startsecs: i64,
+    /// `startretries`, default 3.
+    pub startretries: i64,
+    /// The uid from `user` (resolved at load time, as Supervisor does).
+    pub uid: Option<u32>,
+    /// `stdout_logfile`, default AUTO.
+    pub stdout_logfile: LogFile,
+    /// `stdout_logfile_maxbytes`, default 50MB.
+    pub stdout_logfile_maxbytes: i64,
+    /// `stdout_logfile_backups`, default 10.
+    pub stdout_logfile_backups: i64,
+    /// `stdout_capture_maxbytes`, default 0.
+    pub stdout_capture_maxbytes: i64,
+    /// `stdout_events_enabled`, default false.
+    pub stdout_events_enabled: bool,
+    /// `stdout_syslog`, default false.
+    pub stdout_syslog: bool,
+    /// `stderr_logfile`, default AUTO (`None` when `redirect_stderr`).
+    pub stderr_logfile: LogFile,
+    /// `stderr_logfile_maxbytes`, default 50MB.
+    pub stderr_logfile_maxbytes: i64,
+    /// `stderr_logfile_backups`, default 10.
+    pub stderr_logfile_backups: i64,
+    /// `stderr_capture_maxbytes`, default 0.
+    pub stderr_capture_maxbytes: i64,
+    /// `stderr_events_enabled`, default false.
+    pub stderr_events_enabled: bool,
+    /// `stderr_syslog`, default false.
+    pub stderr_syslog: bool,
+    /// `stopsignal`, default TERM (15).
+    pub stopsignal: i32,
+    /// `stopwaitsecs`, default 10.
+    pub stopwaitsecs: i64,
+    /// `stopasgroup`, default false.
+    pub stopasgroup: bool,
+    /// `killasgroup`, default `stopasgroup`.
+    pub killasgroup: bool,
+    /// `exitcodes`, default `0`.
+    pub exitcodes: Vec<i32>,
+    /// `redirect_stderr`, default false.
+    pub redirect_stderr: bool,
+    /// `[supervisord] environment` overlaid with the program's `environment`.
+    pub environment: Vec<(String, String)>,
+    /// `serverurl`; `None` for `AUTO` or absent (use supervisord's own).
+    pub serverurl: Option<String>,
+}
+
+/// A process group: one per `[program:x]`, `[group:x]`, `[eventlistener:x]` or
+/// `[fcgi-program:x]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupConfig {
+    /// The group name.
+    pub name: String,
+    /// `priority` (999; -1 for eventlisteners).
+    pub priority: i64,
+    /// What made it.
+    pub kind: GroupKind,
+    /// Its processes, sorted by priority then name.
+    pub processes: Vec<ProcessConfig>,
+}
+
+/// A loaded server configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The configuration file as given.
+    pub configfile: String,
+    /// `%(here)s` of the main file: its absolute directory.
+    pub here: String,
+    /// `[supervisord]`.
+    pub supervisord: SupervisordConfig,
+    /// Every `[unix_http_server*]` section.
+    pub unix_http_servers: Vec<UnixHttpServerConfig>,
+    /// Every `[inet_http_server*]` section.
+    pub inet_http_servers: Vec<InetHttpServerConfig>,
+    /// Every `[rpcinterface:x]`, in file order.
+    pub rpcinterfaces: Vec<PluginConfig>,
+    /// The process groups, sorted by priority then name.
+    pub groups: Vec<GroupConfig>,
+    /// Warnings to log at WARN once logging is up, in Supervisor's order and wording.
+    pub warnings: Vec<String>,
+    /// Messages to log at INFO once logging is up (`Included extra file …`).
+    pub infos: Vec<String>,
+}
+
+impl Config {
+    /// The first `[unix_http_server]`.
+    pub fn unix_http_server(&self) -> Option<&UnixHttpServerConfig> {
+        self.unix_http_servers.first()
+    }
+
+    /// The first `[inet_http_server]`.
+    pub fn inet_http_server(&self) -> Option<&InetHttpServerConfig> {
+        self.inet_http_servers.first()
+    }
+
+    /// The group called `name` (the first, if several share it).
+    pub fn group(&self, name: &str) -> Option<&GroupConfig> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The URL children get as `SUPERVISOR_SERVER_URL` when their `serverurl` is
+    /// AUTO: the first unix socket, else the last inet server (`localhost` for all
+    /// interfaces), as Supervisor picks it.
+    pub fn serverurl(&self) -> Option<String> {
+        if let Some(u) = self.unix_http_servers.first() {
+            return Some(format!("unix://{}", u.file));
+        }
+        self.inet_http_servers.last().map(|i| {
+            let host = if i.host.is_empty() {
+                "localhost"
+            } else {
+                &i.host
+            };
+            format!("http://{host}:{}", i.port)
+        })
+    }
+}
+
+/// The `[supervisorctl]` settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// `serverurl`, default `http://localhost:9001`; `unix://` paths normalized.
+    pub serverurl: String,
+    /// `username`.
+    pub username: Option<String>,
+    /// `password`.
+    pub password: Option<String>,
+    /// `prompt`, default `supervisor`.
+    pub prompt: String,
+    /// `history_file`, normalized.
+    pub history_file: Option<String>,
+    /// Every `[ctlplugin:x]`.
+    pub ctlplugins: Vec<PluginConfig>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            serverurl: "http://localhost:9001".to_owned(),
+            username: None,
+            password: None,
+            prompt: "supervisor".to_owned(),
+            history_file: None,
+            ctlplugins: Vec::new(),
+        }
+    }
+}
