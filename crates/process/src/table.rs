@@ -1086,17 +1086,24 @@ impl ProcessTable {
 
     /// Acts on every due deadline, then advances a shutdown in progress.
     fn settle(&mut self, now: Timestamp) {
-        while let Some(&(t, key)) = self.timers.first() {
-            if t > now.mono {
+        loop {
+            while let Some(&(t, key)) = self.timers.first() {
+                if t > now.mono {
+                    break;
+                }
+                self.timers.pop_first();
+                let index = key as usize;
+                self.at(index).deadline = None;
+                self.on_deadline(index, now);
+            }
+            if self.mood != SupervisorState::Running {
+                self.advance_shutdown(now);
+            }
+            // A shutdown turn may have set a deadline that is already due (stopwaitsecs=0);
+            // deadlines set while handling one are never due at once, so this ends.
+            if self.timers.first().is_none_or(|&(t, _)| t > now.mono) {
                 break;
             }
-            self.timers.pop_first();
-            let index = key as usize;
-            self.at(index).deadline = None;
-            self.on_deadline(index, now);
-        }
-        if self.mood != SupervisorState::Running {
-            self.advance_shutdown(now);
         }
     }
 

@@ -2,6 +2,7 @@
 //! that only moves when a test moves it (usually straight to `poll_timeout()`).
 
 mod commands;
+mod invariants;
 mod lifecycle;
 mod shutdown;
 mod transitions;
