@@ -286,6 +286,7 @@ fn dump(c: &Config) -> String {
 /// not loaded on their own.
 const CASES: &[(&str, &str)] = &[
     ("minimal.conf", "[supervisord]\n"),
+    ("sample.conf", supervisor_config::SAMPLE_CONFIG),
     (
         "full.conf",
         "[unix_http_server]\nfile=%(here)s/run/s.sock\nchmod=0770\nchown=root:root\nusername=u\npassword={SHA}abc\n\
