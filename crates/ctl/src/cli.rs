@@ -4,8 +4,8 @@
 use std::cell::RefCell;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rustyline::completion::Completer;
 use rustyline::config::{CompletionType, Config};
@@ -23,20 +23,71 @@ use crate::options::{self, CtlOptions, EarlyExit};
 use crate::rpc::{ProcessInfo, Supervisor, Target};
 use crate::settings::{self, Host};
 
-/// Runs supervisorctl with `progname` (argv\[0\]) and `args` (the rest) and returns the
-/// exit code. Prints to the process's stdout and stderr and reads its stdin.
+/// A writer several owners share (the controller, prompts, `fg`'s output threads).
+#[derive(Clone)]
+pub struct SharedWrite(pub Arc<Mutex<dyn Write + Send>>);
+
+impl SharedWrite {
+    /// Shares `w`.
+    pub fn new(w: impl Write + Send + 'static) -> Self {
+        SharedWrite(Arc::new(Mutex::new(w)))
+    }
+}
+
+impl Write for SharedWrite {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).flush()
+    }
+}
+
+/// Where the program's text goes and comes from.
+pub struct Streams {
+    /// Standard output.
+    pub out: SharedWrite,
+    /// Standard error.
+    pub err: SharedWrite,
+    /// Standard input, read line by line when it is not a terminal.
+    pub input: Box<dyn BufRead>,
+    /// Whether standard input is a terminal (then rustyline reads it).
+    pub terminal: bool,
+}
+
+impl Streams {
+    /// The process's own stdin, stdout and stderr.
+    pub fn std() -> Self {
+        Streams {
+            out: SharedWrite::new(io::stdout()),
+            err: SharedWrite::new(io::stderr()),
+            input: Box::new(io::BufReader::new(io::stdin())),
+            terminal: io::stdin().is_terminal(),
+        }
+    }
+}
+
+/// Runs supervisorctl with `progname` (argv\[0\]) and `args` (the rest) on the process's
+/// stdin, stdout and stderr, and returns the exit code.
 pub fn main(progname: &str, args: &[String]) -> i32 {
-    let progname = display_progname(progname);
-    match prepare(&progname, args) {
-        Ok(opts) => run(opts),
+    run_with(&display_progname(progname), args, Streams::std())
+}
+
+/// Runs supervisorctl on the given streams and returns the exit code: `-h` and usage
+/// errors, then one command (the action words) or the shell.
+pub fn run_with(progname: &str, args: &[String], mut streams: Streams) -> i32 {
+    match prepare(progname, args) {
+        Ok(opts) => run(opts, streams),
         Err(EarlyExit::Help(text)) => {
-            print!("{text}");
-            let _ = io::stdout().flush();
+            let _ = streams.out.write_all(text.as_bytes());
+            let _ = streams.out.flush();
             0
         }
         Err(exit @ EarlyExit::Usage(_)) => {
             if let EarlyExit::Usage(text) = &exit {
-                eprint!("{text}");
+                let _ = streams.err.write_all(text.as_bytes());
+                let _ = streams.err.flush();
             }
             exit.exit_code()
         }
@@ -88,43 +139,44 @@ fn prepare(progname: &str, args: &[String]) -> Result<CtlOptions, EarlyExit> {
     Ok(CtlOptions::resolve(cl, file))
 }
 
-fn run(opts: CtlOptions) -> i32 {
-    let tty = io::stdin().is_terminal();
+fn run(opts: CtlOptions, streams: Streams) -> i32 {
+    let Streams {
+        out,
+        err,
+        input,
+        terminal,
+    } = streams;
+    let console: Box<dyn Console> = if terminal {
+        Box::new(TtyConsole::new(new_editor(None)))
+    } else {
+        Box::new(PlainConsole {
+            input,
+            out: out.clone(),
+        })
+    };
+    let io = Io {
+        out: Box::new(out),
+        err: Box::new(err),
+        console,
+        interrupt: Box::new(SigintFlag::default()),
+    };
     if !opts.args.is_empty() {
         let line = opts.args.join(" ");
-        let console: Box<dyn Console> = if tty {
-            Box::new(TtyConsole::new(new_editor(None)))
-        } else {
-            Box::new(PlainConsole)
-        };
-        let mut ctl = Controller::new(opts, Box::new(HttpConnector), std_io(console));
+        let mut ctl = Controller::new(opts, Box::new(HttpConnector), io);
         ctl.onecmd(&line);
         return ctl.exit_status();
     }
-    if tty {
-        shell_tty(opts);
+    if terminal {
+        shell_tty(opts, io);
     } else {
-        shell_plain(opts);
+        shell_plain(opts, io);
     }
     0
 }
 
-fn std_io<'a>(console: Box<dyn Console + 'a>) -> Io<'a> {
-    Io {
-        out: Box::new(io::stdout()),
-        err: Box::new(io::stderr()),
-        console,
-        interrupt: Box::new(SigintFlag::default()),
-    }
-}
-
 /// The shell without a terminal: prompts go to stdout, lines come from stdin.
-fn shell_plain(opts: CtlOptions) {
-    let mut ctl = Controller::new(
-        opts,
-        Box::new(HttpConnector),
-        std_io(Box::new(PlainConsole)),
-    );
+fn shell_plain(opts: CtlOptions, io: Io<'_>) {
+    let mut ctl = Controller::new(opts, Box::new(HttpConnector), io);
     if ctl.onecmd("status") == Flow::Stop {
         return;
     }
@@ -142,7 +194,7 @@ fn shell_plain(opts: CtlOptions) {
 }
 
 /// The shell at a terminal: rustyline editing, completion and history.
-fn shell_tty(opts: CtlOptions) {
+fn shell_tty(opts: CtlOptions, mut io: Io<'_>) {
     let history_file = opts.history_file.clone();
     let completion = Rc::new(RefCell::new(Completion {
         target: target_of(&opts),
@@ -154,8 +206,8 @@ fn shell_tty(opts: CtlOptions) {
     if let Some(path) = &history_file {
         let _ = editor.borrow_mut().load_history(path);
     }
-    let console = TtyConsole::new(editor.clone());
-    let mut ctl = Controller::new(opts, Box::new(HttpConnector), std_io(Box::new(console)));
+    io.console = Box::new(TtyConsole::new(editor.clone()));
+    let mut ctl = Controller::new(opts, Box::new(HttpConnector), io);
     let mut flow = ctl.onecmd("status");
     while flow == Flow::Continue {
         {
@@ -296,25 +348,35 @@ fn read_password_tty(prompt: &str) -> io::Result<Option<String>> {
     let mut quiet = saved.clone();
     quiet.local_flags.remove(LocalFlags::ECHO);
     tcsetattr(&stdin, SetArg::TCSAFLUSH, &quiet).map_err(io::Error::from)?;
-    print!("{prompt}");
-    let _ = io::stdout().flush();
-    let line = PlainConsole.read_line("");
+    let mut out = io::stdout();
+    out.write_all(prompt.as_bytes())?;
+    out.flush()?;
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
     let _ = tcsetattr(&stdin, SetArg::TCSAFLUSH, &saved);
-    println!();
-    line
+    let _ = writeln!(out);
+    if read? == 0 {
+        return Ok(None);
+    }
+    if line.ends_with('\n') {
+        line.pop();
+    }
+    Ok(Some(line))
 }
 
 /// Line input from a non-terminal stdin; prompts are written to stdout, as Python's
 /// `input()` does.
-struct PlainConsole;
+struct PlainConsole {
+    input: Box<dyn BufRead>,
+    out: SharedWrite,
+}
 
 impl Console for PlainConsole {
     fn read_line(&mut self, prompt: &str) -> io::Result<Option<String>> {
-        let mut out = io::stdout();
-        out.write_all(prompt.as_bytes())?;
-        out.flush()?;
+        self.out.write_all(prompt.as_bytes())?;
+        self.out.flush()?;
         let mut line = String::new();
-        if io::stdin().lock().read_line(&mut line)? == 0 {
+        if self.input.read_line(&mut line)? == 0 {
             return Ok(None);
         }
         if line.ends_with('\n') {
