@@ -1,0 +1,549 @@
+//! The daemon's state apart from its network side: the process table, each process's
+//! configuration, pipes and logs, the main log. It carries out the table's actions
+//! (spawn, kill) and answers the api crate's questions ([`supervisor_api::Host`]).
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
+use supervisor_config::{Config, LogFile, ProcessConfig};
+use supervisor_log::{ChildLog, Level, Logger, RotatingFile, create_auto_child_log};
+use supervisor_process::{Action, Event, ExitStatus, LogLevel, ProcessId, ProcessTable, Timestamp};
+use supervisor_types::{FaultCode, SupervisorState};
+use supervisor_xmlrpc::Fault;
+
+use crate::reap::Termination;
+use crate::spawn::{self, SpawnRequest};
+
+/// How much one read of a child pipe takes (Supervisor reads 128 KiB too).
+const READ_CHUNK: usize = 128 * 1024;
+
+/// Which output channel of a child a pipe carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Stdout,
+    Stderr,
+}
+
+impl Channel {
+    fn name(self) -> &'static str {
+        match self {
+            Channel::Stdout => "stdout",
+            Channel::Stderr => "stderr",
+        }
+    }
+}
+
+/// A child's output pipe registered with the poll.
+#[derive(Debug)]
+pub struct Pipe {
+    pub id: ProcessId,
+    pub channel: Channel,
+    pub fd: OwnedFd,
+}
+
+/// A process's configuration and what the daemon keeps for it across spawns.
+#[derive(Debug)]
+pub struct Proc {
+    pub config: ProcessConfig,
+    /// The log paths once known (`AUTO` becomes a path at the first spawn).
+    pub stdout_path: Option<PathBuf>,
+    pub stderr_path: Option<PathBuf>,
+    stdout_log: Option<ChildLog>,
+    stderr_log: Option<ChildLog>,
+    /// Write end of the child's stdin while it runs.
+    pub stdin: Option<OwnedFd>,
+}
+
+impl Proc {
+    fn new(config: ProcessConfig) -> Proc {
+        let path = |f: &LogFile| match f {
+            LogFile::Path(p) => Some(PathBuf::from(p)),
+            LogFile::Auto | LogFile::None => None,
+        };
+        Proc {
+            stdout_path: path(&config.stdout_logfile),
+            stderr_path: if config.redirect_stderr {
+                None
+            } else {
+                path(&config.stderr_logfile)
+            },
+            config,
+            stdout_log: None,
+            stderr_log: None,
+            stdin: None,
+        }
+    }
+}
+
+/// Everything but the sockets.
+pub struct Core {
+    pub config: Config,
+    pub table: ProcessTable,
+    pub procs: HashMap<ProcessId, Proc>,
+    pub pipes: HashMap<Token, Pipe>,
+    pub logger: Logger,
+    registry: Registry,
+    next_token: usize,
+    /// supervisord's own environment, the base of every child's.
+    base_env: Vec<(OsString, OsString)>,
+    search_path: Vec<PathBuf>,
+    pid: u32,
+    utc_offset: i32,
+    /// Set once every process is stopped after a shutdown or restart request.
+    pub finished: Option<SupervisorState>,
+}
+
+impl Core {
+    /// Builds the table from the config's groups.
+    pub fn new(config: Config, logger: Logger, registry: Registry, first_token: usize) -> Core {
+        let base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let path_env = std::env::var("PATH").ok();
+        let utc_offset = logger.clock().offset().whole_seconds();
+        let mut core = Core {
+            table: ProcessTable::new(),
+            procs: HashMap::new(),
+            pipes: HashMap::new(),
+            logger,
+            registry,
+            next_token: first_token,
+            base_env,
+            search_path: spawn::search_path(path_env.as_deref()),
+            pid: std::process::id(),
+            utc_offset,
+            finished: None,
+            config,
+        };
+        let now = Core::timestamp();
+        for group in core.config.groups.clone() {
+            let specs = group.processes.iter().map(process_spec).collect();
+            let spec = supervisor_process::GroupSpec {
+                name: group.name.clone(),
+                priority: clamp_i32(group.priority),
+                processes: specs,
+            };
+            if core.table.add_group(spec, now).is_ok() {
+                for pc in group.processes {
+                    if let Some(id) = core.table.process_id(&group.name, &pc.name) {
+                        core.procs.insert(id, Proc::new(pc));
+                    }
+                }
+            }
+        }
+        core
+    }
+
+    /// A fresh token for a pipe or connection.
+    pub fn token(&mut self) -> Token {
+        let t = Token(self.next_token);
+        self.next_token += 1;
+        t
+    }
+
+    /// Now, for the table.
+    pub fn timestamp() -> Timestamp {
+        Timestamp::new(Instant::now(), SystemTime::now())
+    }
+
+    /// Writes a main-log line; a failing log never stops the daemon.
+    pub fn log(&mut self, level: Level, message: &str) {
+        let _ = self.logger.log(level, message);
+    }
+
+    /// Carries out every queued action and logs every event until the table is quiet.
+    pub fn drive(&mut self) {
+        loop {
+            let mut busy = false;
+            while let Some(action) = self.table.poll_action() {
+                busy = true;
+                self.act(action);
+            }
+            while let Some(event) = self.table.poll_event() {
+                busy = true;
+                match event {
+                    Event::Log(line) => self.log(level(line.level), &line.text),
+                    Event::AllStopped(state) => self.finished = Some(state),
+                    Event::StateChange(change) if change.to_state.is_stopped() => {
+                        if let Some(p) = self.procs.get_mut(&change.id) {
+                            p.stdin = None;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if !busy {
+                break;
+            }
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Spawn { id } => self.spawn(id),
+            Action::Kill {
+                id,
+                pid,
+                signal,
+                process_group,
+            } => {
+                let target = if process_group {
+                    -(pid as i32)
+                } else {
+                    pid as i32
+                };
+                let sig = nix::sys::signal::Signal::try_from(signal).ok();
+                match nix::sys::signal::kill(nix::unistd::Pid::from_raw(target), sig) {
+                    Ok(()) | Err(nix::errno::Errno::ESRCH) => {}
+                    Err(e) => {
+                        let now = Core::timestamp();
+                        self.table.handle_signal_failed(id, e.desc(), now);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The command of `id` resolved, or the spawn error text.
+    fn resolve(&self, id: ProcessId) -> Result<(PathBuf, Vec<String>), spawn::CommandError> {
+        let command = self
+            .procs
+            .get(&id)
+            .map(|p| p.config.command.as_str())
+            .unwrap_or("");
+        spawn::resolve_command(command, &self.search_path)
+    }
+
+    fn spawn(&mut self, id: ProcessId) {
+        let now = Core::timestamp();
+        let (filename, argv) = match self.resolve(id) {
+            Ok(r) => r,
+            Err(e) => {
+                self.table.handle_spawn_failed(id, &e.to_string(), now);
+                return;
+            }
+        };
+        if let Err(e) = self.open_logs(id) {
+            let msg = format!(
+                "unknown error making dispatchers for '{}': {e}",
+                self.name(id)
+            );
+            self.table.handle_spawn_failed(id, &msg, now);
+            return;
+        }
+        let request = self.spawn_request(id, filename, argv);
+        match spawn::spawn(&request) {
+            Ok(child) => {
+                let pid = child.pid;
+                self.register_pipe(id, Channel::Stdout, child.stdout);
+                if let Some(stderr) = child.stderr {
+                    self.register_pipe(id, Channel::Stderr, stderr);
+                }
+                if let Some(p) = self.procs.get_mut(&id) {
+                    p.stdin = Some(child.stdin);
+                }
+                self.table.handle_spawned(id, pid, now);
+            }
+            Err(e) => {
+                let msg = spawn_error_text(&e, &request);
+                self.table.handle_spawn_failed(id, &msg, now);
+            }
+        }
+    }
+
+    fn name(&self, id: ProcessId) -> String {
+        self.procs
+            .get(&id)
+            .map(|p| p.config.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Opens the child's log files the first time they are needed, creating `AUTO`
+    /// names in `childlogdir` as Supervisor does.
+    fn open_logs(&mut self, id: ProcessId) -> Result<(), String> {
+        let childlogdir = PathBuf::from(&self.config.supervisord.childlogdir);
+        let identifier = self.config.supervisord.identifier.clone();
+        let Some(p) = self.procs.get_mut(&id) else {
+            return Ok(());
+        };
+        let channels = [
+            (Channel::Stdout, p.config.stdout_logfile.clone()),
+            (Channel::Stderr, p.config.stderr_logfile.clone()),
+        ];
+        for (channel, setting) in channels {
+            if channel == Channel::Stderr && p.config.redirect_stderr {
+                continue;
+            }
+            let (log, path, maxbytes, backups) = match channel {
+                Channel::Stdout => (
+                    &mut p.stdout_log,
+                    &mut p.stdout_path,
+                    p.config.stdout_logfile_maxbytes,
+                    p.config.stdout_logfile_backups,
+                ),
+                Channel::Stderr => (
+                    &mut p.stderr_log,
+                    &mut p.stderr_path,
+                    p.config.stderr_logfile_maxbytes,
+                    p.config.stderr_logfile_backups,
+                ),
+            };
+            if log.is_some() {
+                continue;
+            }
+            if setting == LogFile::Auto && path.is_none() {
+                let created = create_auto_child_log(
+                    &childlogdir,
+                    &p.config.name,
+                    channel.name(),
+                    &identifier,
+                )
+                .map_err(|e| e.to_string())?;
+                *path = Some(created);
+            }
+            let file = match path {
+                Some(path) => Some(
+                    RotatingFile::open(
+                        path.clone(),
+                        maxbytes.max(0) as u64,
+                        backups.clamp(0, u32::MAX as i64) as u32,
+                    )
+                    .map_err(|e| e.to_string())?,
+                ),
+                None => None,
+            };
+            *log = Some(ChildLog::new(file));
+        }
+        Ok(())
+    }
+
+    fn spawn_request(&self, id: ProcessId, filename: PathBuf, argv: Vec<String>) -> SpawnRequest {
+        let p = &self.procs[&id];
+        let mut env: Vec<(OsString, OsString)> = self.base_env.clone();
+        let mut set = |k: &str, v: &str| {
+            let k = OsString::from(k);
+            env.retain(|(name, _)| *name != k);
+            env.push((k, OsString::from(v)));
+        };
+        set("SUPERVISOR_ENABLED", "1");
+        if let Some(url) = p
+            .config
+            .serverurl
+            .clone()
+            .or_else(|| self.config.serverurl())
+        {
+            set("SUPERVISOR_SERVER_URL", &url);
+        }
+        set("SUPERVISOR_PROCESS_NAME", &p.config.name);
+        set("SUPERVISOR_GROUP_NAME", &p.config.group);
+        for (k, v) in &p.config.environment {
+            set(k, v);
+        }
+        SpawnRequest {
+            filename,
+            argv,
+            env,
+            directory: p.config.directory.as_ref().map(PathBuf::from),
+            umask: p.config.umask,
+            redirect_stderr: p.config.redirect_stderr,
+        }
+    }
+
+    fn register_pipe(&mut self, id: ProcessId, channel: Channel, fd: OwnedFd) {
+        let token = self.token();
+        let raw = fd.as_raw_fd();
+        if self
+            .registry
+            .register(&mut SourceFd(&raw), token, Interest::READABLE)
+            .is_ok()
+        {
+            self.pipes.insert(token, Pipe { id, channel, fd });
+        }
+    }
+
+    /// Reads a readable child pipe until it would block, writing the output to the
+    /// channel's log. Closes the pipe at end of file.
+    pub fn read_pipe(&mut self, token: Token) {
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut eof = false;
+        if let Some(pipe) = self.pipes.get(&token) {
+            let (id, channel) = (pipe.id, pipe.channel);
+            loop {
+                match nix::unistd::read(&pipe.fd, &mut buf) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        if let Some(p) = self.procs.get_mut(&id) {
+                            let log = match channel {
+                                Channel::Stdout => p.stdout_log.as_mut(),
+                                Channel::Stderr => p.stderr_log.as_mut(),
+                            };
+                            if let Some(log) = log {
+                                let _ = log.write(&buf[..n]);
+                            }
+                        }
+                    }
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(nix::errno::Errno::EAGAIN) => break,
+                    Err(_) => {
+                        eof = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if eof && let Some(pipe) = self.pipes.remove(&token) {
+            let _ = self
+                .registry
+                .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
+        }
+    }
+
+    /// Reports reaped children to the table; unknown ones are logged.
+    pub fn reaped(&mut self, ended: Vec<(u32, Termination)>) {
+        for (pid, how) in ended {
+            let status = match how {
+                Termination::Exited(code) => ExitStatus::Exited(code),
+                Termination::Signaled { signal, core: true } => ExitStatus::CoreDumped(signal),
+                Termination::Signaled {
+                    signal,
+                    core: false,
+                } => ExitStatus::Signaled(signal),
+            };
+            if !self.table.handle_exit(pid, status, Core::timestamp()) {
+                self.log(
+                    Level::Info,
+                    &format!("reaped unknown pid {pid} ({})", how.describe()),
+                );
+            }
+        }
+    }
+
+    /// Reopens every log file (SIGUSR2).
+    pub fn reopen_logs(&mut self) {
+        let _ = self.logger.reopen();
+        for p in self.procs.values_mut() {
+            for log in [p.stdout_log.as_mut(), p.stderr_log.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                let _ = log.reopen();
+            }
+        }
+    }
+
+    /// Closes every child pipe (on exit).
+    pub fn close_pipes(&mut self) {
+        for (_, pipe) in self.pipes.drain() {
+            let _ = self
+                .registry
+                .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
+        }
+    }
+}
+
+fn spawn_error_text(e: &io::Error, request: &SpawnRequest) -> String {
+    let code = e
+        .raw_os_error()
+        .map(|n| format!("{:?}", nix::errno::Errno::from_raw(n)))
+        .unwrap_or_else(|| e.to_string());
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) => format!(
+            "Too many processes in process table to spawn '{}'",
+            request.argv.first().map(String::as_str).unwrap_or("")
+        ),
+        _ => format!("couldn't exec {}: {code}", request.filename.display()),
+    }
+}
+
+fn clamp_i32(n: i64) -> i32 {
+    n.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// The table's view of a configured process.
+fn process_spec(pc: &ProcessConfig) -> supervisor_process::ProcessSpec {
+    supervisor_process::ProcessSpec {
+        name: pc.name.clone(),
+        priority: clamp_i32(pc.priority),
+        autostart: pc.autostart,
+        autorestart: pc.autorestart,
+        startsecs: pc.startsecs.max(0) as u64,
+        startretries: pc.startretries.clamp(0, u32::MAX as i64) as u32,
+        exitcodes: pc.exitcodes.clone(),
+        stopsignal: pc.stopsignal,
+        stopwaitsecs: pc.stopwaitsecs.max(0) as u64,
+        stopasgroup: pc.stopasgroup,
+        killasgroup: pc.killasgroup,
+    }
+}
+
+fn level(l: LogLevel) -> Level {
+    match l {
+        LogLevel::Blather => Level::Blat,
+        LogLevel::Trace => Level::Trac,
+        LogLevel::Debug => Level::Debg,
+        LogLevel::Info => Level::Info,
+        LogLevel::Warn => Level::Warn,
+        LogLevel::Error => Level::Erro,
+        LogLevel::Critical => Level::Crit,
+    }
+}
+
+impl supervisor_api::Host for Core {
+    fn table(&self) -> &ProcessTable {
+        &self.table
+    }
+
+    fn table_mut(&mut self) -> &mut ProcessTable {
+        &mut self.table
+    }
+
+    fn now(&self) -> Timestamp {
+        Core::timestamp()
+    }
+
+    fn utc_offset(&self) -> i32 {
+        self.utc_offset
+    }
+
+    fn identification(&self) -> &str {
+        &self.config.supervisord.identifier
+    }
+
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    fn check_command(&self, id: ProcessId) -> Result<(), Fault> {
+        self.resolve(id).map(|_| ()).map_err(|e| {
+            let code = if e.is_not_found() {
+                FaultCode::NoFile
+            } else {
+                FaultCode::NotExecutable
+            };
+            Fault::new(code, Some(&e.to_string()))
+        })
+    }
+
+    fn settle(&mut self) {
+        self.drive();
+    }
+
+    fn logfiles(&self, id: ProcessId) -> (String, String) {
+        let show = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
+        self.procs
+            .get(&id)
+            .map(|p| (show(&p.stdout_path), show(&p.stderr_path)))
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,358 @@
+//! The network side: listeners, HTTP connections, and the routing of requests to the
+//! XML-RPC api.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::time::SystemTime;
+
+use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use mio::{Interest, Registry, Token};
+use supervisor_api::{Outcome, Pending};
+use supervisor_log::Level;
+use supervisor_types::py_repr;
+use supervisor_xmlrpc::auth::{AuthOutcome, Credentials};
+use supervisor_xmlrpc::http::{self, Exchange, Limits, Request, RequestParser};
+use supervisor_xmlrpc::{MethodCall, ParseError, encode_fault, encode_response};
+
+use crate::core::Core;
+
+/// One HTTP server: a listener and its credentials.
+pub struct Server {
+    pub listener: Listener,
+    pub credentials: Option<Credentials>,
+}
+
+/// A unix or TCP listener.
+pub enum Listener {
+    Unix(UnixListener),
+    Tcp(TcpListener),
+}
+
+enum Stream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Stream {
+    fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Stream::Unix(s) => s,
+            Stream::Tcp(s) => s,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.read(buf),
+            Stream::Tcp(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.write(buf),
+            Stream::Tcp(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One client connection.
+struct Conn {
+    stream: Stream,
+    server: usize,
+    parser: RequestParser,
+    out: Vec<u8>,
+    /// Close once `out` is written.
+    closing: bool,
+    /// The peer has closed its side.
+    eof: bool,
+    /// A waiting XML-RPC reply; later requests wait behind it.
+    pending: Option<(Pending, Exchange)>,
+    writable: bool,
+}
+
+/// Listeners and connections.
+pub struct Net {
+    pub servers: Vec<Server>,
+    conns: HashMap<Token, Conn>,
+    registry: Registry,
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Net {
+    /// Registers the listeners under tokens `first..first+n`.
+    pub fn new(mut servers: Vec<Server>, registry: Registry, first: usize) -> io::Result<Net> {
+        for (i, server) in servers.iter_mut().enumerate() {
+            let token = Token(first + i);
+            match &mut server.listener {
+                Listener::Unix(l) => registry.register(l, token, Interest::READABLE)?,
+                Listener::Tcp(l) => registry.register(l, token, Interest::READABLE)?,
+            }
+        }
+        Ok(Net {
+            servers,
+            conns: HashMap::new(),
+            registry,
+        })
+    }
+
+    /// Whether `token` is a connection's.
+    pub fn is_conn(&self, token: Token) -> bool {
+        self.conns.contains_key(&token)
+    }
+
+    /// Accepts every waiting connection on server `index`.
+    pub fn accept(&mut self, index: usize, core: &mut Core) {
+        loop {
+            let accepted = match &self.servers[index].listener {
+                Listener::Unix(l) => l.accept().map(|(s, _)| Stream::Unix(s)),
+                Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
+            };
+            match accepted {
+                Ok(mut stream) => {
+                    let token = core.token();
+                    if self
+                        .registry
+                        .register(stream.source(), token, Interest::READABLE)
+                        .is_err()
+                    {
+                        continue;
+                    }
+                    self.conns.insert(
+                        token,
+                        Conn {
+                            stream,
+                            server: index,
+                            parser: RequestParser::new(Limits::default()),
+                            out: Vec::new(),
+                            closing: false,
+                            eof: false,
+                            pending: None,
+                            writable: false,
+                        },
+                    );
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // EMFILE and friends: say so and try again on the next readiness.
+                    core.log(Level::Warn, &format!("could not accept a connection: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Handles readiness of a connection.
+    pub fn ready(&mut self, token: Token, core: &mut Core) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        let mut buf = [0u8; 16 * 1024];
+        while !conn.eof {
+            match conn.stream.read(&mut buf) {
+                Ok(0) => conn.eof = true,
+                Ok(n) => conn.parser.feed(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    conn.eof = true;
+                    conn.closing = true;
+                }
+            }
+        }
+        self.serve(token, core);
+    }
+
+    /// Answers every complete request of a connection that is not waiting, then
+    /// writes what it can.
+    fn serve(&mut self, token: Token, core: &mut Core) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        let credentials = self.servers[conn.server].credentials.clone();
+        while conn.pending.is_none() && !conn.closing {
+            match conn.parser.next_request() {
+                Ok(Some(request)) => handle(conn, request, credentials.as_ref(), core),
+                Ok(None) => break,
+                Err(e) => {
+                    if let Some((version, code)) = e.reply() {
+                        let ex = Exchange {
+                            version,
+                            keep_alive: false,
+                        };
+                        conn.out
+                            .extend(http::error_reply(ex, code, now_unix()).bytes);
+                    }
+                    conn.closing = true;
+                }
+            }
+        }
+        self.flush(token);
+    }
+
+    /// Polls every waiting reply; writes those that are ready.
+    pub fn poll_pending(&mut self, core: &mut Core) {
+        let ready: Vec<Token> = self
+            .conns
+            .iter_mut()
+            .filter_map(|(token, conn)| {
+                let (pending, ex) = conn.pending.as_mut()?;
+                let result = pending.poll(core)?;
+                let body = match result {
+                    Ok(value) => encode_response(&value),
+                    Err(fault) => encode_fault(&fault),
+                };
+                let reply = http::xmlrpc_reply(*ex, &body, now_unix());
+                conn.out.extend(reply.bytes);
+                conn.closing |= reply.close;
+                conn.pending = None;
+                Some(*token)
+            })
+            .collect();
+        for token in ready {
+            self.serve(token, core);
+        }
+    }
+
+    /// Whether any reply is waiting.
+    pub fn has_pending(&self) -> bool {
+        self.conns.values().any(|c| c.pending.is_some())
+    }
+
+    /// Writes buffered output; closes the connection when it is done with.
+    fn flush(&mut self, token: Token) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        while !conn.out.is_empty() {
+            match conn.stream.write(&conn.out) {
+                Ok(0) => {
+                    conn.closing = true;
+                    conn.out.clear();
+                }
+                Ok(n) => {
+                    conn.out.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    conn.closing = true;
+                    conn.out.clear();
+                }
+            }
+        }
+        let done = conn.out.is_empty() && (conn.closing || (conn.eof && conn.pending.is_none()));
+        if done {
+            if let Some(mut conn) = self.conns.remove(&token) {
+                let _ = self.registry.deregister(conn.stream.source());
+            }
+            return;
+        }
+        let want_write = !conn.out.is_empty();
+        if want_write != conn.writable {
+            conn.writable = want_write;
+            let interest = if want_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            let _ = self
+                .registry
+                .reregister(conn.stream.source(), token, interest);
+        }
+    }
+
+    /// Closes every connection and listener.
+    pub fn close(&mut self) {
+        for (_, mut conn) in self.conns.drain() {
+            let _ = self.registry.deregister(conn.stream.source());
+        }
+    }
+}
+
+/// Answers one request: authentication first, then routing.
+fn handle(conn: &mut Conn, request: Request, credentials: Option<&Credentials>, core: &mut Core) {
+    let ex = Exchange::from(&request);
+    let now = now_unix();
+    if let Some(credentials) = credentials {
+        match credentials.check(&request) {
+            AuthOutcome::Authorized => {}
+            AuthOutcome::Unauthorized => {
+                let reply = http::unauthorized_reply(ex, now);
+                conn.out.extend(reply.bytes);
+                conn.closing = true;
+                return;
+            }
+            other => {
+                let code = other.status().unwrap_or(500);
+                let reply = http::error_reply(ex, code, now);
+                conn.out.extend(reply.bytes);
+                conn.closing |= reply.close;
+                return;
+            }
+        }
+    }
+    if request.path().starts_with("/RPC2") {
+        if request.method != "POST" {
+            let reply = http::error_reply(ex, 400, now);
+            conn.out.extend(reply.bytes);
+            conn.closing |= reply.close;
+            return;
+        }
+        let call = match MethodCall::parse(&request.body) {
+            Ok(call) => call,
+            Err(e) => {
+                let why = match e {
+                    ParseError::NoMethodName => "no method name",
+                    _ => "unmarshallable",
+                };
+                let data = py_repr(&String::from_utf8_lossy(&request.body));
+                core.log(
+                    Level::Erro,
+                    &format!("XML-RPC request data {data} is invalid: {why}"),
+                );
+                let reply = http::error_reply(ex, 400, now);
+                conn.out.extend(reply.bytes);
+                conn.closing |= reply.close;
+                return;
+            }
+        };
+        core.log(
+            Level::Trac,
+            &format!("XML-RPC method called: {}()", call.name),
+        );
+        let outcome = supervisor_api::dispatch(core, &call);
+        core.drive();
+        match outcome {
+            Outcome::Done(result) => {
+                let body = match result {
+                    Ok(value) => encode_response(&value),
+                    Err(fault) => encode_fault(&fault),
+                };
+                let reply = http::xmlrpc_reply(ex, &body, now);
+                conn.out.extend(reply.bytes);
+                conn.closing |= reply.close;
+            }
+            Outcome::Pending(pending) => conn.pending = Some((pending, ex)),
+        }
+        return;
+    }
+    let reply = http::error_reply(ex, 404, now);
+    conn.out.extend(reply.bytes);
+    conn.closing |= reply.close;
+}
