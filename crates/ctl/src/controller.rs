@@ -1309,3 +1309,476 @@ fn xmlrpc_int(n: i64) -> Result<i64, Failure> {
         ))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+    use std::sync::{Arc, Mutex as StdMutex};
+
+    use super::*;
+    use crate::rpc::{ConfigChanges, ConfigInfo, StreamError};
+
+    #[derive(Default)]
+    struct State {
+        infos: Vec<ProcessInfo>,
+        credentials: Option<(String, String)>,
+        stdin: Vec<String>,
+        stream: Vec<u8>,
+        streams_block: bool,
+    }
+
+    struct Fake {
+        state: Rc<RefCell<State>>,
+        target: Target,
+    }
+
+    impl Fake {
+        fn check(&self) -> Result<(), RpcError> {
+            let st = self.state.borrow();
+            match &st.credentials {
+                Some((u, p))
+                    if self.target.username.as_deref() != Some(u)
+                        || self.target.password.as_deref() != Some(p) =>
+                {
+                    Err(RpcErrorKind::Http {
+                        status: 401,
+                        reason: "Unauthorized".into(),
+                    }
+                    .into())
+                }
+                _ => Ok(()),
+            }
+        }
+
+        fn info(&self, name: &str) -> Result<ProcessInfo, RpcError> {
+            self.check()?;
+            let (group, process) = split_namespec(name);
+            self.state
+                .borrow()
+                .infos
+                .iter()
+                .find(|i| i.group == group && Some(i.name.as_str()) == process)
+                .cloned()
+                .ok_or_else(|| RpcError::supervisor_fault(FaultCode::BadName, Some(name)))
+        }
+
+        fn unsupported<T>(&self) -> Result<T, RpcError> {
+            self.check()?;
+            Err(RpcError::supervisor_fault(FaultCode::UnknownMethod, None))
+        }
+    }
+
+    impl Supervisor for Fake {
+        fn get_api_version(&mut self) -> Result<String, RpcError> {
+            self.check().map(|_| API_VERSION.to_owned())
+        }
+        fn get_supervisor_version(&mut self) -> Result<String, RpcError> {
+            self.check().map(|_| "4.3.0".to_owned())
+        }
+        fn get_pid(&mut self) -> Result<i64, RpcError> {
+            self.check().map(|_| 42)
+        }
+        fn get_all_process_info(&mut self) -> Result<Vec<ProcessInfo>, RpcError> {
+            self.check()?;
+            Ok(self.state.borrow().infos.clone())
+        }
+        fn get_process_info(&mut self, name: &str) -> Result<ProcessInfo, RpcError> {
+            self.info(name)
+        }
+        fn start_process(&mut self, name: &str) -> Result<(), RpcError> {
+            let info = self.info(name)?;
+            if info.state == ProcessState::Running.code() {
+                return Err(RpcError::supervisor_fault(
+                    FaultCode::AlreadyStarted,
+                    Some(name),
+                ));
+            }
+            Ok(())
+        }
+        fn start_process_group(&mut self, _: &str) -> Result<Vec<ProcessResult>, RpcError> {
+            self.unsupported()
+        }
+        fn start_all_processes(&mut self) -> Result<Vec<ProcessResult>, RpcError> {
+            self.check()?;
+            Ok(vec![ProcessResult {
+                name: "x".into(),
+                group: "x".into(),
+                status: FaultCode::Failed.code(),
+                description: "FAILED".into(),
+            }])
+        }
+        fn stop_process(&mut self, name: &str) -> Result<(), RpcError> {
+            self.info(name).map(drop)
+        }
+        fn stop_process_group(&mut self, _: &str) -> Result<Vec<ProcessResult>, RpcError> {
+            self.unsupported()
+        }
+        fn stop_all_processes(&mut self) -> Result<Vec<ProcessResult>, RpcError> {
+            self.unsupported()
+        }
+        fn signal_process(&mut self, name: &str, _: &str) -> Result<(), RpcError> {
+            self.info(name).map(drop)
+        }
+        fn signal_process_group(
+            &mut self,
+            _: &str,
+            _: &str,
+        ) -> Result<Vec<ProcessResult>, RpcError> {
+            self.unsupported()
+        }
+        fn signal_all_processes(&mut self, _: &str) -> Result<Vec<ProcessResult>, RpcError> {
+            self.unsupported()
+        }
+        fn read_process_stdout_log(
+            &mut self,
+            name: &str,
+            _: i64,
+            _: i64,
+        ) -> Result<String, RpcError> {
+            self.info(name).map(|_| "out".to_owned())
+        }
+        fn read_process_stderr_log(
+            &mut self,
+            name: &str,
+            _: i64,
+            _: i64,
+        ) -> Result<String, RpcError> {
+            self.info(name).map(|_| "err".to_owned())
+        }
+        fn read_log(&mut self, offset: i64, _: i64) -> Result<String, RpcError> {
+            self.check().map(|_| format!("main log from {offset}"))
+        }
+        fn clear_process_logs(&mut self, name: &str) -> Result<(), RpcError> {
+            self.info(name).map(drop)
+        }
+        fn clear_all_process_logs(&mut self) -> Result<Vec<ProcessResult>, RpcError> {
+            self.unsupported()
+        }
+        fn get_all_config_info(&mut self) -> Result<Vec<ConfigInfo>, RpcError> {
+            self.unsupported()
+        }
+        fn reload_config(&mut self) -> Result<ConfigChanges, RpcError> {
+            self.check()?;
+            Ok(ConfigChanges {
+                added: vec!["new".into()],
+                changed: vec![],
+                removed: vec![],
+            })
+        }
+        fn add_process_group(&mut self, _: &str) -> Result<(), RpcError> {
+            self.check()
+        }
+        fn remove_process_group(&mut self, _: &str) -> Result<(), RpcError> {
+            self.check()
+        }
+        fn shutdown(&mut self) -> Result<(), RpcError> {
+            self.check()
+        }
+        fn restart(&mut self) -> Result<(), RpcError> {
+            self.check()
+        }
+        fn send_process_stdin(&mut self, name: &str, chars: &str) -> Result<(), RpcError> {
+            self.info(name)?;
+            self.state.borrow_mut().stdin.push(chars.to_owned());
+            Ok(())
+        }
+    }
+
+    struct FakeConnector(Rc<RefCell<State>>);
+
+    struct Blocking;
+
+    impl Read for Blocking {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::from(ErrorKind::WouldBlock))
+        }
+    }
+
+    impl Connector for FakeConnector {
+        fn supervisor(&mut self, target: &Target) -> Box<dyn Supervisor> {
+            Box::new(Fake {
+                state: self.0.clone(),
+                target: target.clone(),
+            })
+        }
+        fn stream(&mut self, _: &Target, path: &str) -> Result<Box<dyn Read + Send>, StreamError> {
+            let st = self.0.borrow();
+            if path.contains("nope") {
+                return Err(StreamError::Status(404));
+            }
+            if st.streams_block {
+                return Ok(Box::new(Blocking));
+            }
+            Ok(Box::new(io::Cursor::new(st.stream.clone())))
+        }
+    }
+
+    struct Lines(VecDeque<&'static str>);
+
+    impl Console for Lines {
+        fn read_line(&mut self, _: &str) -> io::Result<Option<String>> {
+            Ok(self.0.pop_front().map(str::to_owned))
+        }
+        fn read_password(&mut self, prompt: &str) -> io::Result<Option<String>> {
+            self.read_line(prompt)
+        }
+    }
+
+    /// Fires after it has been asked `after` times while armed.
+    struct CtrlC {
+        armed: bool,
+        after: usize,
+        asked: Cell<usize>,
+    }
+
+    impl Interrupt for CtrlC {
+        fn arm(&mut self) {
+            self.armed = true;
+        }
+        fn disarm(&mut self) {
+            self.armed = false;
+        }
+        fn fired(&self) -> bool {
+            self.asked.set(self.asked.get() + 1);
+            self.armed && self.asked.get() > self.after
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<StdMutex<Vec<u8>>>);
+
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Buf {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+    }
+
+    fn info(group: &str, name: &str, state: ProcessState) -> ProcessInfo {
+        ProcessInfo {
+            name: name.into(),
+            group: group.into(),
+            state: state.code(),
+            statename: state.name().into(),
+            description: "desc".into(),
+            pid: if state == ProcessState::Running { 7 } else { 0 },
+        }
+    }
+
+    struct Harness {
+        state: Rc<RefCell<State>>,
+        out: Buf,
+        err: Buf,
+    }
+
+    impl Harness {
+        fn new() -> Harness {
+            let state = State {
+                infos: vec![
+                    info("web", "web", ProcessState::Running),
+                    info("db", "db", ProcessState::Stopped),
+                ],
+                ..State::default()
+            };
+            Harness {
+                state: Rc::new(RefCell::new(state)),
+                out: Buf::default(),
+                err: Buf::default(),
+            }
+        }
+
+        fn controller(
+            &self,
+            interactive: bool,
+            input: &[&'static str],
+            after: usize,
+        ) -> Controller<'static> {
+            let options = CtlOptions {
+                interactive,
+                ..CtlOptions::default()
+            };
+            let io = Io {
+                out: Box::new(self.out.clone()),
+                err: Box::new(self.err.clone()),
+                console: Box::new(Lines(input.iter().copied().collect())),
+                interrupt: Box::new(CtrlC {
+                    armed: false,
+                    after,
+                    asked: Cell::new(0),
+                }),
+            };
+            Controller::new(options, Box::new(FakeConnector(self.state.clone())), io)
+        }
+
+        fn run(&self, line: &str) -> (String, i32) {
+            let mut ctl = self.controller(false, &[], usize::MAX);
+            ctl.onecmd(line);
+            (self.out.text(), ctl.exit_status())
+        }
+    }
+
+    #[test]
+    fn status_exit_codes_follow_lsb() {
+        let (out, code) = Harness::new().run("status web");
+        assert!(out.starts_with("web                              RUNNING   desc\n"));
+        assert_eq!(code, exit::SUCCESS);
+        assert_eq!(Harness::new().run("status").1, exit::STATUS_NOT_RUNNING);
+        let (out, code) = Harness::new().run("status nope web:");
+        assert_eq!(code, exit::STATUS_UNKNOWN);
+        assert!(out.starts_with("nope: ERROR (no such process)\n"));
+    }
+
+    #[test]
+    fn start_stop_pid_and_unexpected_results() {
+        assert_eq!(
+            Harness::new().run("start web nope"),
+            (
+                "web: ERROR (already started)\nnope: ERROR (no such process)\n".into(),
+                exit::GENERIC
+            )
+        );
+        assert_eq!(Harness::new().run("start").1, exit::INVALID_ARGS);
+        assert_eq!(
+            Harness::new().run("pid db"),
+            ("0\n".into(), exit::NOT_RUNNING)
+        );
+        assert_eq!(Harness::new().run("pid"), ("42\n".into(), exit::SUCCESS));
+        let (out, code) = Harness::new().run("start all");
+        assert!(
+            out.starts_with("error: <class 'ValueError'>, Unknown result code 30 for x: file: "),
+            "{out}"
+        );
+        assert_eq!(code, exit::GENERIC);
+        let (out, _) = Harness::new().run("clear g:");
+        assert_eq!(out, "g:None: ERROR (no such process)\n");
+    }
+
+    #[test]
+    fn unknown_syntax_and_help() {
+        assert_eq!(
+            Harness::new().run("Status"),
+            ("*** Unknown syntax: Status\n".into(), exit::GENERIC)
+        );
+        assert_eq!(
+            Harness::new().run("?quit").0,
+            "quit\tExit the supervisor shell.\n"
+        );
+        assert_eq!(Harness::new().run("   ").0, "");
+        let h = Harness::new();
+        let mut ctl = h.controller(false, &[], usize::MAX);
+        assert_eq!(ctl.onecmd("exit"), Flow::Stop);
+        assert_eq!(h.out.text(), "\n");
+    }
+
+    #[test]
+    fn a_401_asks_for_a_login_only_at_the_shell() {
+        let h = Harness::new();
+        h.state.borrow_mut().credentials = Some(("u".into(), "p".into()));
+        let (out, code) = h.run("version");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "Server requires authentication");
+        assert!(lines[1].starts_with(
+            "error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>"
+        ));
+        assert_eq!(code, exit::GENERIC);
+
+        let h = Harness::new();
+        h.state.borrow_mut().credentials = Some(("u".into(), "p".into()));
+        let mut ctl = h.controller(true, &["u", "p"], usize::MAX);
+        ctl.onecmd("version");
+        assert_eq!(h.out.text(), "Server requires authentication\n\n4.3.0\n");
+        assert_eq!(ctl.options().username.as_deref(), Some("u"));
+    }
+
+    #[test]
+    fn shutdown_and_reload_confirm_at_the_shell() {
+        let h = Harness::new();
+        let mut ctl = h.controller(true, &["n", "Yes"], usize::MAX);
+        ctl.onecmd("shutdown");
+        ctl.onecmd("reload");
+        assert_eq!(h.out.text(), "Restarted supervisord\n");
+        assert_eq!(Harness::new().run("shutdown").0, "Shut down\n");
+    }
+
+    #[test]
+    fn tail_follow_streams_until_the_end_or_ctrl_c() {
+        let h = Harness::new();
+        h.state.borrow_mut().stream = b"line 1\nline 2\n".to_vec();
+        let (out, code) = h.run("tail -f web");
+        assert_eq!(out, "==> Press Ctrl-C to exit <==\nline 1\nline 2\n");
+        assert_eq!(code, exit::SUCCESS);
+
+        let h = Harness::new();
+        h.state.borrow_mut().streams_block = true;
+        let mut ctl = h.controller(false, &[], 3);
+        ctl.onecmd("maintail -f");
+        assert_eq!(h.out.text(), "==> Press Ctrl-C to exit <==\n\n");
+
+        let h = Harness::new();
+        h.run("tail -f nope");
+        assert_eq!(
+            h.err.text(),
+            "http://localhost:9001/logtail/nope/stdout Cannot read, status code 404\n"
+        );
+    }
+
+    #[test]
+    fn tail_arguments_are_checked_like_python() {
+        assert_eq!(Harness::new().run("tail web").0, "out\n");
+        assert_eq!(Harness::new().run("tail web STDERR").0, "err\n");
+        assert_eq!(
+            Harness::new().run("tail web x"),
+            ("Error: bad channel 'x'\n".into(), exit::GENERIC)
+        );
+        assert_eq!(
+            Harness::new().run("tail -f"),
+            ("Error: tail requires process name\n".into(), exit::GENERIC)
+        );
+        assert_eq!(Harness::new().run("maintail -50").0, "main log from -50\n");
+        assert!(
+            Harness::new()
+                .run("tail -99999999999 web")
+                .0
+                .starts_with("error: <class 'OverflowError'>, int exceeds XML-RPC limits: file: ")
+        );
+    }
+
+    #[test]
+    fn fg_forwards_lines_until_end_of_input() {
+        let h = Harness::new();
+        h.state.borrow_mut().stream = b"hello\n".to_vec();
+        let mut ctl = h.controller(false, &["one", "two"], usize::MAX);
+        ctl.onecmd("fg web");
+        let out = h.out.text();
+        assert!(out.starts_with("==> Press Ctrl-C to exit <==\n"));
+        assert!(out.ends_with("Exiting foreground\n"));
+        assert_eq!(h.state.borrow().stdin, ["one\n", "two\n"]);
+        assert_eq!(
+            Harness::new().run("fg db"),
+            ("ERROR: process not running\n".into(), exit::GENERIC)
+        );
+    }
+
+    #[test]
+    fn update_reports_unknown_groups_then_adds() {
+        assert_eq!(
+            Harness::new().run("update zz new"),
+            (
+                "ERROR: no such group: zz\nnew: added process group\n".into(),
+                exit::GENERIC
+            )
+        );
+        assert_eq!(Harness::new().run("reread").0, "new: available\n");
+    }
+}

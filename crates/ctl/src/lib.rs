@@ -3,7 +3,7 @@
 //!
 //! What it is: command-line parsing ([`options`]), the interpreter ([`Controller`]) that
 //! turns one command line into the text Python's supervisorctl prints, the formatting of
-//! that text ([`format`]), the typed view of the `supervisor.*` XML-RPC methods it calls
+//! that text ([`format`](mod@format)), the typed view of the `supervisor.*` XML-RPC methods it calls
 //! ([`Supervisor`]) and the real client over Unix sockets and TCP ([`client`]).
 //!
 //! What it is not: a terminal. Line editing, history and completion belong to the binary
