@@ -60,27 +60,6 @@ pub struct Proc {
     pub stdin: Option<OwnedFd>,
 }
 
-impl Proc {
-    fn new(config: ProcessConfig) -> Proc {
-        let path = |f: &LogFile| match f {
-            LogFile::Path(p) => Some(PathBuf::from(p)),
-            LogFile::Auto | LogFile::None => None,
-        };
-        Proc {
-            stdout_path: path(&config.stdout_logfile),
-            stderr_path: if config.redirect_stderr {
-                None
-            } else {
-                path(&config.stderr_logfile)
-            },
-            config,
-            stdout_log: None,
-            stderr_log: None,
-            stdin: None,
-        }
-    }
-}
-
 /// Everything but the sockets.
 pub struct Core {
     pub config: Config,
@@ -130,12 +109,52 @@ impl Core {
             if core.table.add_group(spec, now).is_ok() {
                 for pc in group.processes {
                     if let Some(id) = core.table.process_id(&group.name, &pc.name) {
-                        core.procs.insert(id, Proc::new(pc));
+                        let proc = core.new_proc(pc);
+                        core.procs.insert(id, proc);
                     }
                 }
             }
         }
         core
+    }
+
+    /// The daemon's record of a configured process. `AUTO` log files get their names
+    /// (and empty files) now, as Supervisor creates them when a group is added.
+    fn new_proc(&mut self, config: ProcessConfig) -> Proc {
+        let childlogdir = PathBuf::from(&self.config.supervisord.childlogdir);
+        let identifier = self.config.supervisord.identifier.clone();
+        let mut path = |setting: &LogFile, channel: Channel| match setting {
+            LogFile::Path(p) => Some(PathBuf::from(p)),
+            LogFile::None => None,
+            LogFile::Auto => {
+                match create_auto_child_log(&childlogdir, &config.name, channel.name(), &identifier)
+                {
+                    Ok(path) => Some(path),
+                    Err(e) => {
+                        let _ = self.logger.warn(&format!(
+                            "could not create the {} log of {}: {e}",
+                            channel.name(),
+                            config.name
+                        ));
+                        None
+                    }
+                }
+            }
+        };
+        let stdout_path = path(&config.stdout_logfile, Channel::Stdout);
+        let stderr_path = if config.redirect_stderr {
+            None
+        } else {
+            path(&config.stderr_logfile, Channel::Stderr)
+        };
+        Proc {
+            config,
+            stdout_path,
+            stderr_path,
+            stdout_log: None,
+            stderr_log: None,
+            stdin: None,
+        }
     }
 
     /// A fresh token for a pipe or connection.
@@ -262,61 +281,40 @@ impl Core {
             .unwrap_or_default()
     }
 
-    /// Opens the child's log files the first time they are needed, creating `AUTO`
-    /// names in `childlogdir` as Supervisor does.
+    /// Opens the child's log files the first time they are needed.
     fn open_logs(&mut self, id: ProcessId) -> Result<(), String> {
-        let childlogdir = PathBuf::from(&self.config.supervisord.childlogdir);
-        let identifier = self.config.supervisord.identifier.clone();
         let Some(p) = self.procs.get_mut(&id) else {
             return Ok(());
         };
-        let channels = [
-            (Channel::Stdout, p.config.stdout_logfile.clone()),
-            (Channel::Stderr, p.config.stderr_logfile.clone()),
-        ];
-        for (channel, setting) in channels {
-            if channel == Channel::Stderr && p.config.redirect_stderr {
-                continue;
-            }
-            let (log, path, maxbytes, backups) = match channel {
-                Channel::Stdout => (
-                    &mut p.stdout_log,
-                    &mut p.stdout_path,
-                    p.config.stdout_logfile_maxbytes,
-                    p.config.stdout_logfile_backups,
-                ),
-                Channel::Stderr => (
-                    &mut p.stderr_log,
-                    &mut p.stderr_path,
-                    p.config.stderr_logfile_maxbytes,
-                    p.config.stderr_logfile_backups,
-                ),
+        let c = &p.config;
+        let open =
+            |path: &Option<PathBuf>, maxbytes: i64, backups: i64| -> Result<ChildLog, String> {
+                let file = match path {
+                    Some(path) => Some(
+                        RotatingFile::open(
+                            path.clone(),
+                            maxbytes.max(0) as u64,
+                            backups.clamp(0, u32::MAX as i64) as u32,
+                        )
+                        .map_err(|e| e.to_string())?,
+                    ),
+                    None => None,
+                };
+                Ok(ChildLog::new(file))
             };
-            if log.is_some() {
-                continue;
-            }
-            if setting == LogFile::Auto && path.is_none() {
-                let created = create_auto_child_log(
-                    &childlogdir,
-                    &p.config.name,
-                    channel.name(),
-                    &identifier,
-                )
-                .map_err(|e| e.to_string())?;
-                *path = Some(created);
-            }
-            let file = match path {
-                Some(path) => Some(
-                    RotatingFile::open(
-                        path.clone(),
-                        maxbytes.max(0) as u64,
-                        backups.clamp(0, u32::MAX as i64) as u32,
-                    )
-                    .map_err(|e| e.to_string())?,
-                ),
-                None => None,
-            };
-            *log = Some(ChildLog::new(file));
+        if p.stdout_log.is_none() {
+            p.stdout_log = Some(open(
+                &p.stdout_path,
+                c.stdout_logfile_maxbytes,
+                c.stdout_logfile_backups,
+            )?);
+        }
+        if p.stderr_log.is_none() && !c.redirect_stderr {
+            p.stderr_log = Some(open(
+                &p.stderr_path,
+                c.stderr_logfile_maxbytes,
+                c.stderr_logfile_backups,
+            )?);
         }
         Ok(())
     }
@@ -531,8 +529,15 @@ impl supervisor_api::Host for Core {
         })
     }
 
+    /// Like Supervisor's `startProcess`, reaps before answering, so a child that has
+    /// already died is reported as such.
     fn settle(&mut self) {
         self.drive();
+        let ended = crate::reap::reap_all();
+        if !ended.is_empty() {
+            self.reaped(ended);
+            self.drive();
+        }
     }
 
     fn logfiles(&self, id: ProcessId) -> (String, String) {

@@ -1,0 +1,142 @@
+//! Keeping programs alive: restarts after death, shutdown on signals, reaping, and the
+//! main-log lines that report it.
+
+use crate::util::{Impl, Scene, rpc, string_param, wait_for};
+
+fn pid_of(socket: &std::path::Path, name: &str) -> u32 {
+    let body = rpc(socket, "supervisor.getProcessInfo", &string_param(name)).unwrap();
+    let at = body.find("<name>pid</name>\n<value><int>").unwrap() + 29;
+    body[at..].split('<').next().unwrap().parse().unwrap()
+}
+
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+}
+
+fn kill(pid: u32, signal: &str) {
+    std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+}
+
+#[test]
+fn a_killed_program_is_restarted_and_the_old_one_reaped() {
+    let scene = Scene::new("[program:worker]\ncommand=sleep 1000\nstartsecs=0\nautorestart=true\n");
+    let mut daemon = scene.start(Impl::Ours);
+    wait_for("worker running", || pid_of(&daemon.socket, "worker") != 0);
+    let first = pid_of(&daemon.socket, "worker");
+    daemon.track(first);
+    kill(first, "KILL");
+    wait_for("a new worker", || {
+        let pid = pid_of(&daemon.socket, "worker");
+        pid != 0 && pid != first
+    });
+    let second = pid_of(&daemon.socket, "worker");
+    daemon.track(second);
+    wait_for("the killed worker reaped", || {
+        !std::path::Path::new(&format!("/proc/{first}")).exists()
+    });
+    let log = scene.main_log();
+    assert!(
+        log.contains("exited: worker (terminated by SIGKILL; not expected)"),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("spawned: 'worker' with pid {second}")),
+        "{log}"
+    );
+}
+
+#[test]
+fn sigterm_stops_every_program_and_exits_zero() {
+    let scene = Scene::new(
+        "[program:a]\ncommand=sleep 1000\nstartsecs=0\n\n[program:b]\ncommand=sleep 1000\nstartsecs=0\n",
+    );
+    let mut daemon = scene.start(Impl::Ours);
+    wait_for("both running", || {
+        pid_of(&daemon.socket, "a") != 0 && pid_of(&daemon.socket, "b") != 0
+    });
+    let pids = [pid_of(&daemon.socket, "a"), pid_of(&daemon.socket, "b")];
+    pids.iter().for_each(|&p| daemon.track(p));
+    daemon.signal(15);
+    assert_eq!(daemon.wait_exit(), 0);
+    for pid in pids {
+        wait_for("children gone", || !alive(pid));
+    }
+    assert!(
+        !scene.socket().exists(),
+        "the socket file is removed on exit"
+    );
+    assert!(!scene.dir.path().join("supervisord.pid").exists());
+    let log = scene.main_log();
+    assert!(
+        log.contains("WARN received SIGTERM indicating exit request"),
+        "{log}"
+    );
+    assert!(log.contains("stopped: a (terminated by SIGTERM)"), "{log}");
+}
+
+#[test]
+fn a_program_that_ignores_sigterm_is_killed_after_stopwaitsecs() {
+    let scene = Scene::new(
+        "[program:stubborn]\ncommand=sh -c 'trap \"\" TERM; while true; do sleep 0.1; done'\nstartsecs=0\nstopwaitsecs=1\n",
+    );
+    let mut daemon = scene.start(Impl::Ours);
+    wait_for("running", || pid_of(&daemon.socket, "stubborn") != 0);
+    let pid = pid_of(&daemon.socket, "stubborn");
+    daemon.track(pid);
+    let body = rpc(
+        &daemon.socket,
+        "supervisor.stopProcess",
+        &string_param("stubborn"),
+    )
+    .unwrap();
+    assert!(body.contains("<boolean>1</boolean>"), "{body}");
+    let log = scene.main_log();
+    assert!(
+        log.contains(&format!("WARN killing 'stubborn' ({pid}) with SIGKILL")),
+        "{log}"
+    );
+    assert!(
+        log.contains("stopped: stubborn (terminated by SIGKILL)"),
+        "{log}"
+    );
+}
+
+#[test]
+fn main_log_lines_have_supervisors_format() {
+    let scene = Scene::new("[program:quick]\ncommand=true\nstartsecs=0\nautorestart=false\n");
+    let _daemon = scene.start(Impl::Ours);
+    wait_for("quick exited", || {
+        scene.main_log().contains("exited: quick")
+    });
+    let log = scene.main_log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("spawned: 'quick'"))
+        .unwrap();
+    // `2024-01-01 10:00:00,123 INFO spawned: 'quick' with pid 42`
+    let (stamp, rest) = line.split_at(23);
+    assert!(
+        rest.starts_with(" INFO spawned: 'quick' with pid "),
+        "{line}"
+    );
+    let bytes = stamp.as_bytes();
+    assert_eq!(
+        (
+            bytes[4], bytes[7], bytes[10], bytes[13], bytes[16], bytes[19]
+        ),
+        (b'-', b'-', b' ', b':', b':', b','),
+        "{line}"
+    );
+    assert!(
+        log.contains("INFO exited: quick (exit status 0; expected)"),
+        "{log}"
+    );
+    assert!(log.contains("INFO supervisord started with pid "), "{log}");
+}
