@@ -1,6 +1,7 @@
 //! The process table: every group and process, and every lifecycle decision.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -23,6 +24,29 @@ const SHUTDOWN_REPORT_EVERY: Duration = Duration::from_secs(3);
 const MIN_REKILL: Duration = Duration::from_secs(1);
 /// The spawn error of a process that exited before `startsecs`.
 const EXITED_TOO_QUICKLY: &str = "Exited too quickly (process log may have details)";
+
+/// Hashes pids: they come from the host's kernel, not from users, so a multiplicative
+/// hash is enough and several times cheaper than SipHash on this hot path.
+#[derive(Clone, Copy, Debug, Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type PidMap = HashMap<u32, ProcessId, BuildHasherDefault<PidHasher>>;
 
 /// A process in a [`ProcessTable`]: small, copyable, and never reused for another
 /// process (a removed process's id stays invalid).
@@ -152,7 +176,7 @@ pub struct ProcessTable {
     /// Group slots in priority order (stable on insertion order).
     group_order: Vec<usize>,
     next_seq: u64,
-    pids: HashMap<u32, ProcessId>,
+    pids: PidMap,
     timers: BTreeSet<(Instant, u32)>,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
@@ -181,7 +205,7 @@ impl ProcessTable {
             group_index: HashMap::new(),
             group_order: Vec::new(),
             next_seq: 0,
-            pids: HashMap::new(),
+            pids: PidMap::default(),
             timers: BTreeSet::new(),
             actions: VecDeque::new(),
             events: VecDeque::new(),
