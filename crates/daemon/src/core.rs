@@ -14,8 +14,7 @@ use mio::{Interest, Registry, Token};
 use supervisor_config::{Config, LogFile, ProcessConfig};
 use supervisor_log::{ChildLog, Level, Logger, RotatingFile, create_auto_child_log};
 use supervisor_process::{Action, Event, ExitStatus, LogLevel, ProcessId, ProcessTable, Timestamp};
-use supervisor_types::{FaultCode, SupervisorState};
-use supervisor_xmlrpc::Fault;
+use supervisor_types::SupervisorState;
 
 use crate::reap::Termination;
 use crate::spawn::{self, SpawnRequest};
@@ -72,8 +71,8 @@ pub struct Core {
     /// supervisord's own environment, the base of every child's.
     base_env: Vec<(OsString, OsString)>,
     search_path: Vec<PathBuf>,
-    pid: u32,
-    utc_offset: i32,
+    pub(crate) pid: u32,
+    pub(crate) utc_offset: i32,
     /// Set once every process is stopped after a shutdown or restart request.
     pub finished: Option<SupervisorState>,
 }
@@ -228,7 +227,10 @@ impl Core {
     }
 
     /// The command of `id` resolved, or the spawn error text.
-    fn resolve(&self, id: ProcessId) -> Result<(PathBuf, Vec<String>), spawn::CommandError> {
+    pub(crate) fn resolve(
+        &self,
+        id: ProcessId,
+    ) -> Result<(PathBuf, Vec<String>), spawn::CommandError> {
         let command = self
             .procs
             .get(&id)
@@ -490,65 +492,5 @@ fn level(l: LogLevel) -> Level {
         LogLevel::Warn => Level::Warn,
         LogLevel::Error => Level::Erro,
         LogLevel::Critical => Level::Crit,
-    }
-}
-
-impl supervisor_api::Host for Core {
-    fn table(&self) -> &ProcessTable {
-        &self.table
-    }
-
-    fn table_mut(&mut self) -> &mut ProcessTable {
-        &mut self.table
-    }
-
-    fn now(&self) -> Timestamp {
-        Core::timestamp()
-    }
-
-    fn utc_offset(&self) -> i32 {
-        self.utc_offset
-    }
-
-    fn identification(&self) -> &str {
-        &self.config.supervisord.identifier
-    }
-
-    fn pid(&self) -> u32 {
-        self.pid
-    }
-
-    fn check_command(&self, id: ProcessId) -> Result<(), Fault> {
-        self.resolve(id).map(|_| ()).map_err(|e| {
-            let code = if e.is_not_found() {
-                FaultCode::NoFile
-            } else {
-                FaultCode::NotExecutable
-            };
-            Fault::new(code, Some(&e.to_string()))
-        })
-    }
-
-    /// Like Supervisor's `startProcess`, reaps before answering, so a child that has
-    /// already died is reported as such.
-    fn settle(&mut self) {
-        self.drive();
-        let ended = crate::reap::reap_all();
-        if !ended.is_empty() {
-            self.reaped(ended);
-            self.drive();
-        }
-    }
-
-    fn logfiles(&self, id: ProcessId) -> (String, String) {
-        let show = |p: &Option<PathBuf>| {
-            p.as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        };
-        self.procs
-            .get(&id)
-            .map(|p| (show(&p.stdout_path), show(&p.stderr_path)))
-            .unwrap_or_default()
     }
 }

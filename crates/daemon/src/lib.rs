@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod core;
+mod host;
 mod listen;
 mod net;
 mod reap;
