@@ -9,7 +9,17 @@ pub const BEGIN_TOKEN: &[u8] = b"<!--XSUPERVISOR:BEGIN-->";
 pub const END_TOKEN: &[u8] = b"<!--XSUPERVISOR:END-->";
 
 const ESCAPE_BEGIN: &[u8] = b"\x1b[";
-const TERMINATORS: &[u8] = b"HfABCDRsuJKhlpm";
+/// The bytes that end an escape sequence (`H f A B C D R s u J K h l p m`), as a table.
+const TERMINATOR: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"HfABCDRsuJKhlpm";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Removes ANSI escape sequences from one chunk as Supervisor's `stripEscapes` does:
 /// from each `ESC [` up to and including the next byte among `H f A B C D R s u J K h l p
@@ -19,7 +29,7 @@ const TERMINATORS: &[u8] = b"HfABCDRsuJKhlpm";
 ///
 /// Borrows `data` when it holds no escape.
 pub fn strip_ansi(data: &[u8]) -> Cow<'_, [u8]> {
-    let Some(first) = find(data, ESCAPE_BEGIN, 0) else {
+    let Some(first) = find_escape(data, 0) else {
         return Cow::Borrowed(data);
     };
     let mut out = Vec::with_capacity(data.len());
@@ -29,12 +39,12 @@ pub fn strip_ansi(data: &[u8]) -> Cow<'_, [u8]> {
     let mut showing = false;
     while i < data.len() {
         if !showing {
-            if TERMINATORS.contains(&data[i]) {
+            if TERMINATOR[usize::from(data[i])] {
                 showing = true;
             }
             i += 1;
         } else {
-            match find(data, ESCAPE_BEGIN, i) {
+            match find_escape(data, i) {
                 None => {
                     out.extend_from_slice(&data[i..]);
                     break;
@@ -50,14 +60,20 @@ pub fn strip_ansi(data: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if from > haystack.len() {
-        return None;
+/// The next `ESC [` at or after `from`.
+fn find_escape(data: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(p) = memchr::memchr(ESCAPE_BEGIN[0], data.get(from..)?) {
+        let at = from + p;
+        if data.get(at + 1) == Some(&ESCAPE_BEGIN[1]) {
+            return Some(at);
+        }
+        from = at + 1;
     }
-    haystack[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|p| p + from)
 }
 
 /// The length of the longest proper prefix of `needle` that ends `haystack` (medusa's
@@ -186,23 +202,23 @@ impl OutputSplitter {
             if self.pending.len() <= token.len() {
                 return;
             }
-            let data = std::mem::take(&mut self.pending);
+            let mut data = std::mem::take(&mut self.pending);
             match find(&data, token, 0) {
                 None => {
                     let keep = prefix_at_end(&data, token);
-                    let cut = data.len() - keep;
-                    self.pending.extend_from_slice(&data[cut..]);
-                    self.emit(&data[..cut], out);
+                    self.pending = data.split_off(data.len() - keep);
+                    self.emit_owned(data, out);
                     return;
                 }
                 Some(at) => {
-                    self.emit(&data[..at], out);
+                    let after = data.split_off(at + token.len());
+                    data.truncate(at);
+                    self.emit_owned(data, out);
                     self.toggle(out);
-                    let after = &data[at + token.len()..];
                     if after.is_empty() {
                         return;
                     }
-                    self.pending.extend_from_slice(after);
+                    self.pending = after;
                 }
             }
         }
@@ -218,7 +234,7 @@ impl OutputSplitter {
                 capture.clear();
             }
         } else {
-            self.emit(&data, out);
+            self.emit_owned(data, out);
         }
     }
 
@@ -230,20 +246,32 @@ impl OutputSplitter {
     }
 
     fn emit(&mut self, data: &[u8], out: &mut Vec<Piece>) {
+        if !data.is_empty() {
+            self.emit_owned(data.to_vec(), out);
+        }
+    }
+
+    /// Routes one segment (stripped first when asked): to the capture buffer and out as
+    /// `Captured` while capturing, else out as `Output`. Empty segments are skipped, as
+    /// Supervisor skips them before stripping.
+    fn emit_owned(&mut self, data: Vec<u8>, out: &mut Vec<Piece>) {
         if data.is_empty() {
             return;
         }
         let data = if self.strip_ansi {
-            strip_ansi(data)
+            match strip_ansi(&data) {
+                Cow::Borrowed(_) => data,
+                Cow::Owned(stripped) => stripped,
+            }
         } else {
-            Cow::Borrowed(data)
+            data
         };
         match (&mut self.capture, self.capturing) {
             (Some(capture), true) => {
                 capture.write(&data);
-                out.push(Piece::Captured(data.into_owned()));
+                out.push(Piece::Captured(data));
             }
-            _ => out.push(Piece::Output(data.into_owned())),
+            _ => out.push(Piece::Output(data)),
         }
     }
 
