@@ -94,5 +94,8 @@ pub use table::{BatchResult, ProcessId, ProcessInfo, ProcessRef, ProcessTable, P
 pub use time::{Timestamp, format_stop_date, format_uptime, unix_seconds};
 pub use transition::is_allowed_transition;
 
+/// The vocabulary this API speaks, re-exported so embedders need no second dependency.
+pub use supervisor_types::{AutoRestart, ProcessState, SupervisorState};
+
 #[cfg(test)]
 mod tests;
