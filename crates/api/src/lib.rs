@@ -8,14 +8,20 @@
 //! polls again whenever the state machine has emitted events; nothing here polls on a
 //! timer.
 //!
-//! This crate is not a server: it never touches a socket, a clock or a file. The host
-//! (the daemon) supplies time, carries out the state machine's actions, and answers the
-//! questions that need the system (can this command run? where are the logs?).
+//! This crate is not a server: it never touches a socket or a clock, and the only files
+//! it touches are logs it reads through `supervisor-log` at paths the host names. The
+//! host (the daemon) supplies time, carries out the state machine's actions, and does
+//! what needs the system: checking commands, clearing logs, writing to a child's stdin,
+//! re-reading the configuration file, adding and removing groups.
 //!
 //! ```
+//! use std::io;
+//! use std::path::PathBuf;
 //! use std::time::{Instant, SystemTime};
-//! use supervisor_api::{Host, Outcome, dispatch};
-//! use supervisor_process::{GroupSpec, ProcessId, ProcessSpec, ProcessTable, Timestamp};
+//! use supervisor_api::{Channel, GroupDiff, Host, Outcome, dispatch};
+//! use supervisor_config::GroupConfig;
+//! use supervisor_log::LogFileError;
+//! use supervisor_process::{CommandError, GroupSpec, ProcessId, ProcessSpec, ProcessTable, Timestamp};
 //! use supervisor_xmlrpc::{Fault, MethodCall, Value};
 //!
 //! struct Demo { table: ProcessTable, now: Timestamp }
@@ -28,7 +34,19 @@
 //!     fn pid(&self) -> u32 { 1 }
 //!     fn check_command(&self, _: ProcessId) -> Result<(), Fault> { Ok(()) }
 //!     fn settle(&mut self) {}
-//!     fn logfiles(&self, _: ProcessId) -> (String, String) { (String::new(), String::new()) }
+//!     fn logfile(&self, _: ProcessId, _: Channel) -> Option<PathBuf> { None }
+//!     fn main_logfile(&self) -> Option<PathBuf> { None }
+//!     fn clear_main_log(&mut self) -> Result<(), LogFileError> { Ok(()) }
+//!     fn clear_process_logs(&mut self, _: ProcessId) -> io::Result<()> { Ok(()) }
+//!     fn send_stdin(&mut self, _: ProcessId, _: &[u8]) -> io::Result<()> { Ok(()) }
+//!     fn group_configs(&self) -> &[GroupConfig] { &[] }
+//!     fn reload_config(&mut self) -> Result<GroupDiff, String> { Ok(GroupDiff::default()) }
+//!     fn add_group(&mut self, name: &str) -> Result<(), CommandError> {
+//!         Err(CommandError::BadName(name.into()))
+//!     }
+//!     fn remove_group(&mut self, name: &str) -> Result<(), CommandError> {
+//!         Err(CommandError::BadName(name.into()))
+//!     }
 //! }
 //!
 //! let now = Timestamp::new(Instant::now(), SystemTime::now());
@@ -42,15 +60,34 @@
 //! ```
 #![deny(missing_docs)]
 
+mod config;
+mod logs;
 mod methods;
 mod params;
 mod pending;
 
-use supervisor_process::{ProcessId, ProcessTable, Timestamp};
+use std::io;
+use std::path::PathBuf;
+
+use supervisor_config::GroupConfig;
+use supervisor_log::LogFileError;
+use supervisor_process::{CommandError, ProcessId, ProcessTable, Timestamp};
 use supervisor_xmlrpc::{Fault, MethodCall, Value};
 
 pub use methods::{API_VERSION, SUPERVISOR_VERSION, method_names};
 pub use pending::Pending;
+
+/// A child's output channel, for its log files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// Standard output (`stdout_logfile`).
+    Stdout,
+    /// Standard error (`stderr_logfile`).
+    Stderr,
+}
+
+/// What `reloadConfig` found: the group names of Supervisor's `diff_to_active`.
+pub type GroupDiff = supervisor_config::GroupDiff;
 
 /// What the api needs from the program that runs it.
 pub trait Host {
@@ -72,9 +109,35 @@ pub trait Host {
     /// Carries out everything the table has queued (spawns, signals) and feeds back the
     /// outcomes, so that a reply sees their effects (a spawn error).
     fn settle(&mut self);
-    /// The process's `stdout_logfile` and `stderr_logfile` as `getProcessInfo` shows
-    /// them (empty when there is none).
-    fn logfiles(&self, id: ProcessId) -> (String, String);
+    /// The log file of one channel of a process (`AUTO` already named), or `None` when
+    /// the channel keeps no file.
+    fn logfile(&self, id: ProcessId, channel: Channel) -> Option<PathBuf>;
+    /// The main log file as configured (`logfile=` of `[supervisord]`; `syslog` is
+    /// the relative path `syslog`, as Supervisor treats it), or `None` when there is none.
+    fn main_logfile(&self) -> Option<PathBuf>;
+    /// `clearLog`: removes the main log and reopens its handlers
+    /// ([`supervisor_log::Logger::clear_log`]).
+    fn clear_main_log(&mut self) -> Result<(), LogFileError>;
+    /// `clearProcessLogs`: removes and reopens the open log files of a process (none
+    /// before its first spawn, as in Supervisor).
+    fn clear_process_logs(&mut self, id: ProcessId) -> io::Result<()>;
+    /// `sendProcessStdin`: queues `data` for the running child's stdin. An error (no
+    /// pipe, the child closed it) becomes `NO_FILE`.
+    fn send_stdin(&mut self, id: ProcessId, data: &[u8]) -> io::Result<()>;
+    /// The group configurations read last (at startup or by `reloadConfig`), in file
+    /// order; `getAllConfigInfo` shows them and `addProcessGroup` adds from them.
+    fn group_configs(&self) -> &[GroupConfig];
+    /// `reloadConfig`: reads the configuration file again, keeps its groups as the new
+    /// [`group_configs`](Self::group_configs), and diffs them against the active groups.
+    /// The error is the configuration error's text.
+    fn reload_config(&mut self) -> Result<GroupDiff, String>;
+    /// `addProcessGroup`: makes the group of [`group_configs`](Self::group_configs) named
+    /// `name` active (its processes join the table; `autostart` ones start).
+    /// `BadName` if no such group was read, `AlreadyAdded` if it is active.
+    fn add_group(&mut self, name: &str) -> Result<(), CommandError>;
+    /// `removeProcessGroup`: drops an active group whose processes are all stopped.
+    /// `BadName` if it is not active, `StillRunning` if a process is not stopped.
+    fn remove_group(&mut self, name: &str) -> Result<(), CommandError>;
 }
 
 /// The answer to a call.

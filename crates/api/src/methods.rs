@@ -6,7 +6,7 @@ use supervisor_xmlrpc::{Fault, Value};
 
 use crate::params::{arity, flag, incorrect, signal_text, string};
 use crate::pending::{Pending, Wait, batch_entry};
-use crate::{Host, Outcome};
+use crate::{Channel, Host, Outcome, config, logs};
 
 /// `getAPIVersion`: the version of the RPC API.
 pub const API_VERSION: &str = "3.0";
@@ -36,9 +36,39 @@ macro_rules! entry {
 /// Every method, sorted by name as `system.listMethods` returns them.
 static METHODS: &[Entry] = &[
     entry!(
+        "supervisor.addProcessGroup",
+        config::add_process_group,
+        "Make a group read from the configuration file active: its processes join and autostart ones start.\n\n@param string name the group name\n@return boolean result true unless an error"
+    ),
+    entry!(
+        "supervisor.clearAllProcessLogs",
+        logs::clear_all_process_logs,
+        "Clear the stdout and stderr logs of every process.\n\n@return array result an array of process status info structs"
+    ),
+    entry!(
+        "supervisor.clearLog",
+        logs::clear_main_log,
+        "Clear the main log (remove the file and reopen it).\n\n@return boolean result true unless an error"
+    ),
+    entry!(
+        "supervisor.clearProcessLog",
+        logs::clear_process_logs,
+        "Clear the stdout and stderr logs of a process (old name of clearProcessLogs).\n\n@param string name the process name (or 'group:name')\n@return boolean result true unless an error"
+    ),
+    entry!(
+        "supervisor.clearProcessLogs",
+        logs::clear_process_logs,
+        "Clear the stdout and stderr logs of a process and reopen them.\n\n@param string name the process name (or 'group:name')\n@return boolean result true unless an error"
+    ),
+    entry!(
         "supervisor.getAPIVersion",
         get_api_version,
         "The version of the XML-RPC API supervisord speaks.\n\n@return string version the API version"
+    ),
+    entry!(
+        "supervisor.getAllConfigInfo",
+        config::get_all_config_info,
+        "The configuration of every process read from the configuration file, one struct per process, sorted by name.\n\n@return array result an array of process config structs"
     ),
     entry!(
         "supervisor.getAllProcessInfo",
@@ -76,9 +106,54 @@ static METHODS: &[Entry] = &[
         "The version of the XML-RPC API (old name of getAPIVersion).\n\n@return string version the API version"
     ),
     entry!(
+        "supervisor.readLog",
+        logs::read_main_log,
+        "Read part of the main log: length bytes from offset (a negative offset with length 0 reads the last bytes).\n\n@param int offset where to start reading\n@param int length how many bytes to read (0: to the end)\n@return string result the bytes read"
+    ),
+    entry!(
+        "supervisor.readMainLog",
+        logs::read_main_log,
+        "Read part of the main log (old name of readLog).\n\n@param int offset where to start reading\n@param int length how many bytes to read (0: to the end)\n@return string result the bytes read"
+    ),
+    entry!(
+        "supervisor.readProcessLog",
+        logs::read_stdout_log,
+        "Read part of a process's stdout log (old name of readProcessStdoutLog).\n\n@param string name the process name (or 'group:name')\n@param int offset where to start reading\n@param int length how many bytes to read (0: to the end)\n@return string result the bytes read"
+    ),
+    entry!(
+        "supervisor.readProcessStderrLog",
+        logs::read_stderr_log,
+        "Read part of a process's stderr log: length bytes from offset.\n\n@param string name the process name (or 'group:name')\n@param int offset where to start reading\n@param int length how many bytes to read (0: to the end)\n@return string result the bytes read"
+    ),
+    entry!(
+        "supervisor.readProcessStdoutLog",
+        logs::read_stdout_log,
+        "Read part of a process's stdout log: length bytes from offset.\n\n@param string name the process name (or 'group:name')\n@param int offset where to start reading\n@param int length how many bytes to read (0: to the end)\n@return string result the bytes read"
+    ),
+    entry!(
+        "supervisor.reloadConfig",
+        config::reload_config,
+        "Read the configuration file again and compare its groups with the active ones. Nothing is started or stopped.\n\n@return array result [[added, changed, removed]] group names"
+    ),
+    entry!(
+        "supervisor.removeProcessGroup",
+        config::remove_process_group,
+        "Drop a group whose processes are all stopped.\n\n@param string name the group name\n@return boolean result true unless an error"
+    ),
+    entry!(
         "supervisor.restart",
         restart,
         "Stop every process, reload the configuration and start again.\n\n@return boolean result true unless an error"
+    ),
+    entry!(
+        "supervisor.sendProcessStdin",
+        logs::send_process_stdin,
+        "Write characters to the stdin of a running process (text is sent as UTF-8).\n\n@param string name the process name (or 'group:name')\n@param string chars the characters to send\n@return boolean result true unless an error"
+    ),
+    entry!(
+        "supervisor.sendRemoteCommEvent",
+        logs::send_remote_comm_event,
+        "Emit a REMOTE_COMMUNICATION event for event listeners.\n\n@param string type the event's type header\n@param string data the event's body\n@return boolean result true unless an error"
     ),
     entry!(
         "supervisor.shutdown",
@@ -131,6 +206,21 @@ static METHODS: &[Entry] = &[
         "Stop every running process of a group.\n\n@param string name the group name\n@param boolean wait wait for each to be fully stopped\n@return array result an array of process status info structs"
     ),
     entry!(
+        "supervisor.tailProcessLog",
+        logs::tail_stdout_log,
+        "Tail a process's stdout log (old name of tailProcessStdoutLog).\n\n@param string name the process name (or 'group:name')\n@param int offset where the last tail ended\n@param int length the most bytes to return\n@return array result [string bytes, int offset, bool overflow]"
+    ),
+    entry!(
+        "supervisor.tailProcessStderrLog",
+        logs::tail_stderr_log,
+        "Tail a process's stderr log: up to length bytes from offset; when more than that was written, the last length bytes and overflow set. The offset returned is the log's size, to pass next time.\n\n@param string name the process name (or 'group:name')\n@param int offset where the last tail ended\n@param int length the most bytes to return\n@return array result [string bytes, int offset, bool overflow]"
+    ),
+    entry!(
+        "supervisor.tailProcessStdoutLog",
+        logs::tail_stdout_log,
+        "Tail a process's stdout log: up to length bytes from offset; when more than that was written, the last length bytes and overflow set. The offset returned is the log's size, to pass next time.\n\n@param string name the process name (or 'group:name')\n@param int offset where the last tail ended\n@param int length the most bytes to return\n@return array result [string bytes, int offset, bool overflow]"
+    ),
+    entry!(
         "system.listMethods",
         list_methods,
         "The names of every method.\n\n@return array result the method names (strings)"
@@ -157,7 +247,7 @@ pub fn method_names() -> impl Iterator<Item = &'static str> {
     METHODS.iter().map(|e| e.name)
 }
 
-fn done(value: Value) -> Outcome {
+pub(crate) fn done(value: Value) -> Outcome {
     Outcome::Done(Ok(value))
 }
 
@@ -180,7 +270,9 @@ pub(crate) fn call(host: &mut dyn Host, name: &str, params: &[Value]) -> Outcome
     let well_formed = matches!((parts.next(), parts.next(), parts.next()), (Some(_), Some(m), None) if !m.starts_with('_'));
     match METHODS.iter().find(|e| e.name == name) {
         Some(entry) if well_formed => {
+            // sendRemoteCommEvent is the one method Supervisor runs in any state.
             if name.starts_with("supervisor.")
+                && name != "supervisor.sendRemoteCommEvent"
                 && host.table().supervisor_state().code() < SupervisorState::Running.code()
             {
                 return fail(FaultCode::ShutdownState, None);
@@ -247,7 +339,7 @@ fn restart(host: &mut dyn Host, params: &[Value]) -> Outcome {
 }
 
 /// Looks a namespec up as Supervisor's `_getGroupAndProcess`.
-fn lookup(host: &dyn Host, name: &str) -> Result<Target, Fault> {
+pub(crate) fn lookup(host: &dyn Host, name: &str) -> Result<Target, Fault> {
     let bad = || Fault::new(FaultCode::BadName, Some(name));
     let spec = Namespec::parse(name);
     let members = host.table().group_processes(spec.group).ok_or_else(bad)?;
@@ -272,7 +364,12 @@ fn process_info(host: &dyn Host, id: ProcessId) -> Value {
         return Value::Nil;
     };
     let info = p.info(now.wall, host.utc_offset());
-    let (stdout, stderr) = host.logfiles(id);
+    let show = |c| {
+        host.logfile(id, c)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    let (stdout, stderr) = (show(Channel::Stdout), show(Channel::Stderr));
     Value::structure([
         ("name", Value::from(info.name)),
         ("group", Value::from(info.group)),

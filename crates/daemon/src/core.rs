@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime};
 
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
-use supervisor_config::{Config, LogFile, ProcessConfig};
+use supervisor_config::{Config, GroupConfig, LogFile, ProcessConfig};
 use supervisor_log::{ChildLog, Level, Logger, RotatingFile, create_auto_child_log};
 use supervisor_process::{Action, Event, ExitStatus, LogLevel, ProcessId, ProcessTable, Timestamp};
 use supervisor_types::SupervisorState;
@@ -53,15 +53,20 @@ pub struct Proc {
     /// The log paths once known (`AUTO` becomes a path at the first spawn).
     pub stdout_path: Option<PathBuf>,
     pub stderr_path: Option<PathBuf>,
-    stdout_log: Option<ChildLog>,
-    stderr_log: Option<ChildLog>,
+    pub(crate) stdout_log: Option<ChildLog>,
+    pub(crate) stderr_log: Option<ChildLog>,
     /// Write end of the child's stdin while it runs.
     pub stdin: Option<OwnedFd>,
 }
 
 /// Everything but the sockets.
 pub struct Core {
+    /// The configuration read last (at startup or by `reloadConfig`).
     pub config: Config,
+    /// The configurations of the active groups, in the order they were added.
+    pub(crate) active: Vec<GroupConfig>,
+    /// Data for children's stdin that their pipes could not take yet.
+    pub(crate) stdin_backlog: HashMap<ProcessId, Vec<u8>>,
     pub table: ProcessTable,
     pub procs: HashMap<ProcessId, Proc>,
     pub pipes: HashMap<Token, Pipe>,
@@ -96,30 +101,19 @@ impl Core {
             utc_offset,
             finished: None,
             config,
+            active: Vec::new(),
+            stdin_backlog: HashMap::new(),
         };
-        let now = Core::timestamp();
         for group in core.config.groups.clone() {
-            let specs = group.processes.iter().map(process_spec).collect();
-            let spec = supervisor_process::GroupSpec {
-                name: group.name.clone(),
-                priority: clamp_i32(group.priority),
-                processes: specs,
-            };
-            if core.table.add_group(spec, now).is_ok() {
-                for pc in group.processes {
-                    if let Some(id) = core.table.process_id(&group.name, &pc.name) {
-                        let proc = core.new_proc(pc);
-                        core.procs.insert(id, proc);
-                    }
-                }
-            }
+            // Duplicate names were refused by the config crate; nothing to report here.
+            let _ = core.activate_group(group);
         }
         core
     }
 
     /// The daemon's record of a configured process. `AUTO` log files get their names
     /// (and empty files) now, as Supervisor creates them when a group is added.
-    fn new_proc(&mut self, config: ProcessConfig) -> Proc {
+    pub(crate) fn new_proc(&mut self, config: ProcessConfig) -> Proc {
         let childlogdir = PathBuf::from(&self.config.supervisord.childlogdir);
         let identifier = self.config.supervisord.identifier.clone();
         let mut path = |setting: &LogFile, channel: Channel| match setting {
@@ -462,12 +456,12 @@ fn spawn_error_text(e: &io::Error, request: &SpawnRequest) -> String {
     }
 }
 
-fn clamp_i32(n: i64) -> i32 {
+pub(crate) fn clamp_i32(n: i64) -> i32 {
     n.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
 /// The table's view of a configured process.
-fn process_spec(pc: &ProcessConfig) -> supervisor_process::ProcessSpec {
+pub(crate) fn process_spec(pc: &ProcessConfig) -> supervisor_process::ProcessSpec {
     supervisor_process::ProcessSpec {
         name: pc.name.clone(),
         priority: clamp_i32(pc.priority),

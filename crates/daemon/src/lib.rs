@@ -13,6 +13,7 @@
 mod core;
 mod host;
 mod listen;
+mod logtail;
 mod net;
 mod reap;
 mod spawn;
@@ -314,10 +315,11 @@ fn event_loop(
                 _ => core.finished = None,
             }
         }
-        let timeout = core
-            .table
-            .poll_timeout()
-            .map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        let deadline = match (core.table.poll_timeout(), net.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match poll.poll(&mut events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -339,6 +341,7 @@ fn event_loop(
             }
         }
         core.table.handle_timeout(Core::timestamp());
+        net.tick(core);
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use mio::{Interest, Registry, Token};
@@ -15,6 +15,7 @@ use supervisor_xmlrpc::http::{self, Exchange, Limits, Request, RequestParser};
 use supervisor_xmlrpc::{MethodCall, ParseError, encode_fault, encode_response};
 
 use crate::core::Core;
+use crate::logtail::{LogTail, Step, Ticker};
 
 /// One HTTP server: a listener and its credentials.
 pub struct Server {
@@ -76,6 +77,8 @@ struct Conn {
     eof: bool,
     /// A waiting XML-RPC reply; later requests wait behind it.
     pending: Option<(Pending, Exchange)>,
+    /// An open `/logtail` or `/mainlogtail` stream; later requests wait behind it.
+    tail: Option<LogTail>,
     writable: bool,
 }
 
@@ -84,6 +87,8 @@ pub struct Net {
     pub servers: Vec<Server>,
     conns: HashMap<Token, Conn>,
     registry: Registry,
+    /// The poll timer of log streams and queued stdin data.
+    ticker: Ticker,
 }
 
 fn now_unix() -> i64 {
@@ -107,6 +112,7 @@ impl Net {
             servers,
             conns: HashMap::new(),
             registry,
+            ticker: Ticker::default(),
         })
     }
 
@@ -142,6 +148,7 @@ impl Net {
                             closing: false,
                             eof: false,
                             pending: None,
+                            tail: None,
                             writable: false,
                         },
                     );
@@ -185,7 +192,7 @@ impl Net {
             return;
         };
         let credentials = self.servers[conn.server].credentials.clone();
-        while conn.pending.is_none() && !conn.closing {
+        while conn.pending.is_none() && conn.tail.is_none() && !conn.closing {
             match conn.parser.next_request() {
                 Ok(Some(request)) => handle(conn, request, credentials.as_ref(), core),
                 Ok(None) => break,
@@ -202,7 +209,50 @@ impl Net {
                 }
             }
         }
+        if conn.tail.is_some() || core.has_stdin_backlog() {
+            self.ticker.arm(Instant::now());
+        }
         self.flush(token);
+    }
+
+    /// When the log streams or queued stdin data next need a look; fold it into the
+    /// poll timeout.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.ticker.deadline()
+    }
+
+    /// When due, sends what the log streams have gained and retries queued stdin data.
+    pub fn tick(&mut self, core: &mut Core) {
+        let now = Instant::now();
+        if !self.ticker.due(now) {
+            return;
+        }
+        core.flush_stdin();
+        let streaming: Vec<Token> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.tail.is_some())
+            .map(|(t, _)| *t)
+            .collect();
+        for token in &streaming {
+            if let Some(conn) = self.conns.get_mut(token)
+                && let Some(tail) = conn.tail.as_mut()
+            {
+                match tail.poll() {
+                    Step::More(bytes) => conn.out.extend(bytes),
+                    Step::End(bytes) => {
+                        conn.out.extend(bytes);
+                        conn.closing |= !tail.is_chunked();
+                        conn.tail = None;
+                    }
+                }
+            }
+        }
+        for token in streaming {
+            self.serve(token, core);
+        }
+        let active = self.conns.values().any(|c| c.tail.is_some()) || core.has_stdin_backlog();
+        self.ticker.rearm(now, active);
     }
 
     /// Polls every waiting reply; writes those that are ready.
@@ -253,10 +303,15 @@ impl Net {
                 Err(_) => {
                     conn.closing = true;
                     conn.out.clear();
+                    conn.tail = None;
                 }
             }
         }
-        let done = conn.out.is_empty() && (conn.closing || (conn.eof && conn.pending.is_none()));
+        let done = match conn.tail {
+            // A client that hangs up ends its stream.
+            Some(_) => conn.eof,
+            None => conn.out.is_empty() && (conn.closing || (conn.eof && conn.pending.is_none())),
+        };
         if done {
             if let Some(mut conn) = self.conns.remove(&token) {
                 let _ = self.registry.deregister(conn.stream.source());
@@ -306,6 +361,23 @@ fn handle(conn: &mut Conn, request: Request, credentials: Option<&Credentials>, 
                 return;
             }
         }
+    }
+    if crate::logtail::matches(request.path()) {
+        match crate::logtail::open(&request, core, now) {
+            Ok((reply, tail)) => {
+                conn.out.extend(reply.bytes);
+                match tail {
+                    Some(tail) => conn.tail = Some(tail),
+                    None => conn.closing |= reply.close,
+                }
+            }
+            Err(code) => {
+                let reply = http::error_reply(ex, code, now);
+                conn.out.extend(reply.bytes);
+                conn.closing |= reply.close;
+            }
+        }
+        return;
     }
     if request.path().starts_with("/RPC2") {
         if request.method != "POST" {
