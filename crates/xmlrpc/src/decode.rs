@@ -430,17 +430,20 @@ impl Engine<'_> {
             },
             Tag::Nil => Some(Value::Nil),
             Tag::MethodName | Tag::Params | Tag::Fault | Tag::Other => {
+                let mut children = children;
                 match tag {
                     Tag::MethodName => self.outcome.method = Some(text.clone()),
                     Tag::Params => {
+                        // The values move out; only a nonsensical document (a
+                        // <params> inside a <struct>) could read them again there.
                         let params = children
-                            .iter()
-                            .map(|c| c.obj.clone().unwrap_or(Value::Nil))
+                            .iter_mut()
+                            .map(|c| c.obj.take().unwrap_or(Value::Nil))
                             .collect();
                         self.outcome.params = Some(params);
                     }
                     Tag::Fault => {
-                        self.outcome.fault = Some(children.first().and_then(|c| c.obj.clone()));
+                        self.outcome.fault = Some(children.first_mut().and_then(|c| c.obj.take()));
                     }
                     _ => {}
                 }
