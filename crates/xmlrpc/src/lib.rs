@@ -29,6 +29,16 @@
 //! let reply = encode_fault(&fault);
 //! assert_eq!(parse_response(reply.as_bytes()).unwrap(), Err(fault));
 //! ```
+//!
+//! # How the daemon uses it
+//!
+//! Per connection: feed bytes to an [`http::RequestParser`]; for each [`http::Request`],
+//! check [`auth::Credentials::check`] when the server has a user, route on
+//! [`http::Request::uri`] (`/RPC2`, `/logtail/…`, `/mainlogtail`), turn the body into a
+//! [`MethodCall`] (a [`ParseError`] is answered with [`http::error_reply`] 400), and
+//! write [`http::xmlrpc_reply`] with the body of [`encode_response`] or
+//! [`encode_fault`]. Log tails start with [`http::stream_reply`] and continue with
+//! [`http::chunk`]s. Close the connection when the [`http::Reply`] says so.
 #![deny(missing_docs)]
 
 pub mod auth;
