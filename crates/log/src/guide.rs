@@ -12,10 +12,13 @@
 //!
 //! # Per process channel (stdout, stderr)
 //!
-//! * `*_logfile = AUTO`: [`create_auto_child_log`] once per spawn, as Supervisor does; a
-//!   path: use it; `NONE`: no file. Open it with [`RotatingFile::open`]`(path,
-//!   *_logfile_maxbytes, *_logfile_backups)` and wrap it in a [`ChildLog`] (add
-//!   [`ChildLog::with_syslog`] for `*_syslog = true`).
+//! * `*_logfile = AUTO`: [`create_auto_child_log`] once per process config, when its group
+//!   is added (at startup after dropping privileges, and on `update`/`addProcessGroup`),
+//!   as Supervisor's `after_setuid` does; the file then serves every spawn of that config.
+//!   A path: use it; `NONE`: no file. At each spawn open it with
+//!   [`RotatingFile::open`]`(path, *_logfile_maxbytes, *_logfile_backups)` and wrap it in
+//!   a [`ChildLog`] (add [`ChildLog::with_syslog`] for `*_syslog = true`); drop it when
+//!   the process has exited, as Supervisor drops its dispatchers.
 //! * Reading the pipe, the general path: read up to 128 KiB, then
 //!   [`OutputSplitter::feed`] (built with `*_capture_maxbytes` and `strip_ansi`), and for
 //!   each [`Piece`]: `Output` → [`ChildLog::write`]; `Output`/`Captured` → when the logger
@@ -42,6 +45,8 @@
 //!   file answers `["", 0, false]` like a missing file.
 //! * `clearLog`: [`Logger::clear_log`]. `clearProcessLogs`: [`ChildLog::clear`] on both
 //!   channels and [`OutputSplitter::clear_capture`]; any error is `FAILED` with the name.
+//!   Supervisor clears through the live channels only, so for a process that is not
+//!   running it removes nothing and still answers true.
 //! * HTTP `/logtail/NAME[/stderr]`, `/mainlogtail`: answer 404 when the file does not
 //!   exist, else [`TailFollower::open`]`(path, `[`LOGTAIL_HEAD`]`)` and poll it on a timer
 //!   (Supervisor polls every 0.1 s), sending [`TRUNCATED_NOTICE`] on
