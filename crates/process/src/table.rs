@@ -114,6 +114,10 @@ struct Process {
     pid: Option<u32>,
     /// A `Spawn` action is out and the host has not reported its outcome.
     spawn_pending: bool,
+    /// Where it stands in Supervisor's priority order: (group priority, group insertion,
+    /// place in the group). Deadlines due together are handled in this order, as one
+    /// pass of Supervisor's main loop would.
+    rank: (i32, u64, u32),
     laststart: Option<Instant>,
     laststart_wall: Option<SystemTime>,
     laststop_wall: Option<SystemTime>,
@@ -178,6 +182,8 @@ pub struct ProcessTable {
     next_seq: u64,
     pids: PidMap,
     timers: BTreeSet<(Instant, u32)>,
+    /// Scratch space for the deadlines one `settle` handles.
+    due: Vec<((i32, u64, u32), usize)>,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
     mood: SupervisorState,
@@ -207,6 +213,7 @@ impl ProcessTable {
             next_seq: 0,
             pids: PidMap::default(),
             timers: BTreeSet::new(),
+            due: Vec::new(),
             actions: VecDeque::new(),
             events: VecDeque::new(),
             mood: SupervisorState::Running,
@@ -244,11 +251,16 @@ impl ProcessTable {
                 self.groups.len() - 1
             }
         };
+        let spec_priority = spec.priority;
         let mut processes = spec.processes;
         processes.sort_by_key(|p| p.priority);
         let members = processes
             .into_iter()
-            .map(|spec| self.insert_process(spec, group_name.clone()))
+            .enumerate()
+            .map(|(i, spec)| {
+                let rank = (spec_priority, self.next_seq, i as u32);
+                self.insert_process(spec, group_name.clone(), rank)
+            })
             .collect();
         self.groups[gslot] = Some(Group {
             name: group_name.clone(),
@@ -308,7 +320,12 @@ impl ProcessTable {
         Ok(())
     }
 
-    fn insert_process(&mut self, spec: ProcessSpec, group_name: Arc<str>) -> ProcessId {
+    fn insert_process(
+        &mut self,
+        spec: ProcessSpec,
+        group_name: Arc<str>,
+        rank: (i32, u64, u32),
+    ) -> ProcessId {
         let process = Process {
             name: Arc::from(spec.name.as_str()),
             spec,
@@ -316,6 +333,7 @@ impl ProcessTable {
             state: ProcessState::Stopped,
             pid: None,
             spawn_pending: false,
+            rank,
             laststart: None,
             laststart_wall: None,
             laststop_wall: None,
@@ -1111,15 +1129,23 @@ impl ProcessTable {
     /// Acts on every due deadline, then advances a shutdown in progress.
     fn settle(&mut self, now: Timestamp) {
         loop {
+            let mut due = std::mem::take(&mut self.due);
             while let Some(&(t, key)) = self.timers.first() {
                 if t > now.mono {
                     break;
                 }
                 self.timers.pop_first();
                 let index = key as usize;
-                self.at(index).deadline = None;
+                let p = self.at(index);
+                p.deadline = None;
+                due.push((p.rank, index));
+            }
+            due.sort_unstable();
+            for &(_, index) in &due {
                 self.on_deadline(index, now);
             }
+            due.clear();
+            self.due = due;
             if self.mood != SupervisorState::Running {
                 self.advance_shutdown(now);
             }

@@ -9,8 +9,10 @@
 //! is not installed; with it, the golden file is first checked against the live Python
 //! run (`SNAPSHOTS=overwrite` rewrites it from Python instead).
 //!
-//! Signals are compared as their own stream: this crate hands them out as actions on a
-//! separate queue from events, so only their order among themselves is meaningful.
+//! Log lines, events and signals are compared as three streams: they go to different
+//! sinks (main log, eventlisteners, kill(2)), and this crate queues them separately
+//! and answers spawns asynchronously, so only the order inside each stream is
+//! meaningful. Descriptions are checkpoints in the first two.
 
 // This harness runs the Python reference and reads the environment; the library under
 // test stays under the crate's clippy guard.
@@ -54,25 +56,122 @@ fn reference_python() -> Option<PathBuf> {
     None
 }
 
-fn run_python(python: &Path, scenario: &Path) -> String {
+fn run_python(python: &Path, driver: &str, scenario: &Path) -> String {
     let out = Command::new(python)
-        .arg(oracle_dir().join("driver.py"))
+        .arg(oracle_dir().join(driver))
         .arg(scenario)
         .env("TZ", "UTC")
         .output()
         .expect("run the reference python");
     assert!(
         out.status.success(),
-        "driver.py failed on {}: {}",
+        "{driver} failed on {}: {}",
         scenario.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
-/// The same scenario against `ProcessTable`, printed like driver.py prints it.
-fn run_rust(script: &str) -> String {
-    let lines: Vec<Vec<&str>> = script
+/// A fake host around a `ProcessTable` that prints what comes out like the drivers do.
+struct Driver {
+    table: ProcessTable,
+    base: Timestamp,
+    now: Timestamp,
+    pids: VecDeque<u32>,
+    fail_spawns: bool,
+    out: Vec<String>,
+    kills: Vec<String>,
+}
+
+impl Driver {
+    fn new() -> Driver {
+        let base = Timestamp::new(Instant::now(), UNIX_EPOCH + Duration::from_secs(WALL_BASE));
+        Driver {
+            table: ProcessTable::new(),
+            base,
+            now: base,
+            pids: VecDeque::new(),
+            fail_spawns: false,
+            out: Vec::new(),
+            kills: Vec::new(),
+        }
+    }
+
+    /// Applies a leading `at T`; returns the rest of the words.
+    fn at<'a>(&mut self, words: &'a [&'a str]) -> &'a [&'a str] {
+        if words[0] == "at" {
+            let t: f64 = words[1].parse().unwrap();
+            self.now = self.base.advanced(Duration::from_secs_f64(t));
+            &words[2..]
+        } else {
+            words
+        }
+    }
+
+    fn refusal(&mut self, r: Result<(), CommandError>) {
+        match r {
+            Ok(()) => {}
+            Err(CommandError::Failed(msg)) => self.out.push(format!("ERR {msg}")),
+            Err(e) => self.out.push(format!("ERR {e}")),
+        }
+    }
+
+    fn exit(&mut self, id: ProcessId, raw: &str) {
+        let pid = self
+            .table
+            .process(id)
+            .unwrap()
+            .pid()
+            .expect("a pid to exit");
+        let status = ExitStatus::from_wait_status(raw.parse().unwrap());
+        assert!(self.table.handle_exit(pid, status, self.now));
+    }
+
+    /// Answers every action and prints every event.
+    fn drain(&mut self) {
+        loop {
+            if let Some(action) = self.table.poll_action() {
+                match action {
+                    Action::Spawn { id } if self.fail_spawns => {
+                        self.table.handle_spawn_failed(id, "bad filename", self.now);
+                    }
+                    Action::Spawn { id } => {
+                        let pid = self.pids.pop_front().expect("scenario needs more pids");
+                        self.table.handle_spawned(id, pid, self.now);
+                    }
+                    Action::Kill {
+                        pid,
+                        signal,
+                        process_group,
+                        ..
+                    } => {
+                        let sign = if process_group { "-" } else { "" };
+                        self.kills.push(format!("KILL {sign}{pid} {signal}"));
+                    }
+                }
+                continue;
+            }
+            let line = match self.table.poll_event() {
+                None => break,
+                Some(Event::Log(l)) => format!("LOG {} {}", l.level.tag(), l.text),
+                Some(Event::StateChange(c)) => format!("EVENT {} {}", c.event_name(), c.payload()),
+                Some(Event::SupervisorRunning) => "EVENT SUPERVISOR_STATE_CHANGE_RUNNING".into(),
+                Some(Event::SupervisorStopping) => "EVENT SUPERVISOR_STATE_CHANGE_STOPPING".into(),
+                Some(Event::AllStopped(_)) => "ALLSTOPPED".into(),
+                Some(Event::GroupAdded(_) | Event::GroupRemoved(_)) => continue,
+            };
+            self.out.push(line);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.out.append(&mut self.kills);
+        self.out.join("\n") + "\n"
+    }
+}
+
+fn words(script: &str) -> Vec<Vec<&str>> {
+    script
         .lines()
         .map(|l| {
             l.split('#')
@@ -82,13 +181,28 @@ fn run_rust(script: &str) -> String {
                 .collect()
         })
         .filter(|w: &Vec<&str>| !w.is_empty())
-        .collect();
-    let kv = |key: &str| -> &str {
-        lines[0][1..]
-            .iter()
-            .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
-            .unwrap_or_else(|| panic!("spec needs {key}"))
-    };
+        .collect()
+}
+
+fn key<'a>(words: &[&'a str], key: &str) -> &'a str {
+    words
+        .iter()
+        .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        .unwrap_or_else(|| panic!("needs {key}="))
+}
+
+fn autorestart(word: &str) -> AutoRestart {
+    match word {
+        "never" => AutoRestart::Never,
+        "unexpected" => AutoRestart::Unexpected,
+        _ => AutoRestart::Always,
+    }
+}
+
+/// A single-process scenario (`driver.py`) against `ProcessTable`.
+fn run_rust(script: &str) -> String {
+    let lines = words(script);
+    let kv = |k: &str| key(&lines[0][1..], k);
     let mut spec = ProcessSpec::new("foo");
     spec.autostart = false;
     spec.startsecs = kv("startsecs").parse().unwrap();
@@ -101,116 +215,131 @@ fn run_rust(script: &str) -> String {
         .split(',')
         .map(|c| c.parse().unwrap())
         .collect();
-    spec.autorestart = match kv("autorestart") {
-        "never" => AutoRestart::Never,
-        "unexpected" => AutoRestart::Unexpected,
-        _ => AutoRestart::Always,
-    };
-    let mut pids: VecDeque<u32> = lines[1][1..].iter().map(|p| p.parse().unwrap()).collect();
-
-    let base = Timestamp::new(Instant::now(), UNIX_EPOCH + Duration::from_secs(WALL_BASE));
-    let mut now = base;
-    let mut table = ProcessTable::new();
-    table.add_group(GroupSpec::single(spec), now).unwrap();
-    table.start_autostart(now);
-    let id: ProcessId = table.process_id("foo", "foo").unwrap();
-    let mut fail_spawns = false;
-    let (mut out, mut kills) = (Vec::new(), Vec::new());
-
-    for words in &lines[2..] {
-        let mut words = &words[..];
-        if words[0] == "at" {
-            now = base.advanced(Duration::from_secs_f64(words[1].parse().unwrap()));
-            words = &words[2..];
-            if words.is_empty() {
-                continue;
+    spec.autorestart = autorestart(kv("autorestart"));
+    let mut d = Driver::new();
+    d.pids = lines[1][1..].iter().map(|p| p.parse().unwrap()).collect();
+    d.table.add_group(GroupSpec::single(spec), d.now).unwrap();
+    let id = d.table.process_id("foo", "foo").unwrap();
+    for line in &lines[2..] {
+        let words = d.at(line);
+        let Some(&op) = words.first() else { continue };
+        let now = d.now;
+        match op {
+            "start" => {
+                let r = d.table.start(id, now);
+                d.drain();
+                d.refusal(r);
             }
-        }
-        let refusal = |r: Result<(), CommandError>| match r {
-            Ok(()) => None,
-            Err(CommandError::Failed(msg)) => Some(format!("ERR {msg}")),
-            Err(e) => Some(format!("ERR {e}")),
-        };
-        let arg = || words[1].parse::<i32>().unwrap();
-        let err = match words[0] {
-            "start" => refusal(table.start(id, now)),
-            "tick" => {
-                table.handle_timeout(now);
-                None
+            "tick" => d.table.handle_timeout(now),
+            "exit" => d.exit(id, words[1]),
+            "stop" => {
+                let r = d.table.stop(id, now);
+                d.drain();
+                d.refusal(r);
             }
-            "exit" => {
-                let pid = table.process(id).unwrap().pid().expect("a pid to exit");
-                assert!(table.handle_exit(pid, ExitStatus::from_wait_status(arg()), now));
-                None
+            "signal" => {
+                let r = d.table.signal(id, words[1].parse().unwrap(), now);
+                d.drain();
+                d.refusal(r);
             }
-            "stop" => refusal(table.stop(id, now)),
-            "signal" => refusal(table.signal(id, arg(), now)),
-            "report" => {
-                table.stop_report(id, now);
-                None
-            }
-            "failspawn" => {
-                fail_spawns = words[1] == "on";
-                None
-            }
+            "report" => d.table.stop_report(id, now),
+            "failspawn" => d.fail_spawns = words[1] == "on",
             "desc" => {
-                let p = table.process(id).unwrap();
-                let desc = p.description(now.wall, 0);
-                out.push(format!("DESC {} {desc}", p.state()));
-                None
+                let p = d.table.process(id).unwrap();
+                let line = format!("DESC {} {}", p.state(), p.description(now.wall, 0));
+                d.out.push(line);
             }
             op => panic!("unknown op {op}"),
-        };
-        loop {
-            if let Some(action) = table.poll_action() {
-                match action {
-                    Action::Spawn { id } if fail_spawns => {
-                        table.handle_spawn_failed(id, "bad filename", now);
-                    }
-                    Action::Spawn { id } => {
-                        let pid = pids.pop_front().expect("scenario needs more pids");
-                        table.handle_spawned(id, pid, now);
-                    }
-                    Action::Kill {
-                        pid,
-                        signal,
-                        process_group,
-                        ..
-                    } => {
-                        let sign = if process_group { "-" } else { "" };
-                        kills.push(format!("KILL {sign}{pid} {signal}"));
-                    }
-                }
-                continue;
-            }
-            match table.poll_event() {
-                Some(Event::Log(l)) => out.push(format!("LOG {} {}", l.level.tag(), l.text)),
-                Some(Event::StateChange(c)) => {
-                    out.push(format!("EVENT {} {}", c.event_name(), c.payload()))
-                }
-                Some(_) => {}
-                None => break,
-            }
         }
-        out.extend(err);
+        d.drain();
     }
-    out.extend(kills);
-    out.join("\n") + "\n"
+    d.finish()
 }
 
-/// Moves the KILL lines to the end, keeping their order.
-fn kills_last(text: &str) -> String {
-    let (kills, rest): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with("KILL "));
-    let mut all = rest;
-    all.extend(kills);
-    all.join("\n") + "\n"
+/// A multi-group scenario (`supervisor_driver.py`) against `ProcessTable`.
+fn run_rust_supervisor(script: &str) -> String {
+    let mut d = Driver::new();
+    let mut defaults: Vec<&str> = Vec::new();
+    for line in &words(script) {
+        let words = d.at(line);
+        let Some(&op) = words.first() else { continue };
+        let now = d.now;
+        let id = |d: &Driver| {
+            let (g, p) = words[1].split_once(':').unwrap();
+            d.table.process_id(g, p).unwrap()
+        };
+        match op {
+            "defaults" => defaults = words[1..].to_vec(),
+            "pids" => d
+                .pids
+                .extend(words[1..].iter().map(|p| p.parse::<u32>().unwrap())),
+            "group" => {
+                let procs = key(&words[2..], "procs")
+                    .split(',')
+                    .map(|name| {
+                        let mut s = ProcessSpec::new(name);
+                        s.priority = key(&defaults, "priority").parse().unwrap();
+                        s.autostart = key(&defaults, "autostart") == "1";
+                        s.autorestart = autorestart(key(&defaults, "autorestart"));
+                        s.startsecs = key(&defaults, "startsecs").parse().unwrap();
+                        s.startretries = key(&defaults, "startretries").parse().unwrap();
+                        s.stopwaitsecs = key(&defaults, "stopwaitsecs").parse().unwrap();
+                        s
+                    })
+                    .collect();
+                let mut group = GroupSpec::new(words[1], procs);
+                group.priority = key(&words[2..], "priority").parse().unwrap();
+                d.table.add_group(group, now).unwrap();
+            }
+            "run" => d.table.start_autostart(now),
+            "tick" => d.table.handle_timeout(now),
+            "exit" => {
+                let id = id(&d);
+                d.exit(id, words[2]);
+            }
+            "stop" => {
+                let id = id(&d);
+                let r = d.table.stop(id, now);
+                d.drain();
+                d.refusal(r);
+            }
+            "shutdown" => d.table.shutdown(now),
+            "restart" => d.table.restart(now).unwrap(),
+            op => panic!("unknown op {op}"),
+        }
+        d.drain();
+    }
+    d.finish()
+}
+
+/// The three orders that are meaningful on their own: main-log lines (with
+/// descriptions and refusals as checkpoints), events (with descriptions), signals.
+fn streams(text: &str) -> [Vec<&str>; 3] {
+    let is = |l: &&str, p: &str| l.starts_with(p);
+    [
+        text.lines()
+            .filter(|l| !is(l, "EVENT ") && !is(l, "KILL "))
+            .collect(),
+        text.lines()
+            .filter(|l| is(l, "EVENT ") || is(l, "DESC "))
+            .collect(),
+        text.lines().filter(|l| is(l, "KILL ")).collect(),
+    ]
 }
 
 fn check(name: &str) {
-    let scenario = oracle_dir().join(format!("scenarios/{name}.txt"));
+    let (scenario, driver, run): (PathBuf, &str, fn(&str) -> String) = {
+        let txt = oracle_dir().join(format!("scenarios/{name}.txt"));
+        if txt.exists() {
+            (txt, "driver.py", run_rust)
+        } else {
+            let sup = oracle_dir().join(format!("scenarios/{name}.sup"));
+            (sup, "supervisor_driver.py", run_rust_supervisor)
+        }
+    };
     let golden = oracle_dir().join(format!("scenarios/{name}.expected"));
     if let Some(python) = reference_python() {
-        let live = kills_last(&run_python(&python, &scenario));
+        let live = run_python(&python, driver, &scenario);
         if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
             std::fs::write(&golden, &live).unwrap();
         }
@@ -222,12 +351,20 @@ fn check(name: &str) {
     }
     let expected = std::fs::read_to_string(&golden).expect("golden file");
     let script = std::fs::read_to_string(&scenario).unwrap();
-    let ours = run_rust(&script);
-    let (exp, got): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), ours.lines().collect());
-    for (i, (e, g)) in exp.iter().zip(&got).enumerate() {
-        assert_eq!(g, e, "{name}: line {} differs", i + 1);
+    let ours = run(&script);
+    for (which, (exp, got)) in ["log", "event", "signal"]
+        .iter()
+        .zip(streams(&expected).into_iter().zip(streams(&ours)))
+    {
+        for (i, (e, g)) in exp.iter().zip(&got).enumerate() {
+            assert_eq!(g, e, "{name}: {which} line {} differs", i + 1);
+        }
+        assert_eq!(
+            got.len(),
+            exp.len(),
+            "{name}: {which} line counts differ\n{ours}"
+        );
     }
-    assert_eq!(got.len(), exp.len(), "{name}: line counts differ\n{ours}");
 }
 
 #[test]
@@ -248,4 +385,14 @@ fn oracle_spawn_failure() {
 #[test]
 fn oracle_startsecs_zero() {
     check("startsecs_zero");
+}
+
+#[test]
+fn oracle_shutdown_in_priority_order() {
+    check("shutdown_in_priority_order");
+}
+
+#[test]
+fn oracle_shutdown_kills_and_gives_up() {
+    check("shutdown_kills_and_gives_up");
 }
