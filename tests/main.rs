@@ -1,6 +1,7 @@
 //! End-to-end tests of the shipped binaries: our daemon with our supervisorctl and with
 //! Python's, side by side with Python's daemon (the oracle).
 
+mod api;
 mod lifecycle;
 mod rpc_oracle;
 mod skeleton;
