@@ -329,6 +329,31 @@ mod tests {
         assert!(!f.backup_path(4).exists());
     }
 
+    /// Supervisor's `test_emit_does_rollover`, byte for byte.
+    #[test]
+    fn upstream_emit_does_rollover() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u.log");
+        let mut f = RotatingFile::open(&path, 10, 2).unwrap();
+        let exists = |f: &RotatingFile, n| f.backup_path(n).exists();
+        let expect = [
+            (false, false),
+            (false, false),
+            (true, false),
+            (true, false),
+            (true, false),
+            (true, true),
+            (true, true),
+        ];
+        for (one, two) in expect {
+            f.write(b"aaaa").unwrap();
+            assert_eq!((exists(&f, 1), exists(&f, 2)), (one, two));
+        }
+        assert_eq!(read(&path), b"aaaa");
+        assert_eq!(read(&f.backup_path(1)), [b'a'; 12]);
+        assert_eq!(read(&f.backup_path(2)), [b'a'; 12]);
+    }
+
     #[test]
     fn zero_backups_truncates_and_zero_maxbytes_never_rotates() {
         let dir = tempfile::tempdir().unwrap();

@@ -2,11 +2,12 @@
 
 use std::ffi::OsStr;
 use std::io::{self, Write};
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::{Level, LocalClock, LogError, LogFileError, RotatingFile};
+use crate::{Level, LocalClock, LogError, LogFileError, RotatingFile, Spliced};
 
 /// Where syslog records go. [`SystemSyslog`] is the real one; tests record lines instead.
 pub trait SyslogSink {
@@ -388,6 +389,18 @@ impl ChildLog {
         result
     }
 
+    /// The fast path: moves output from the child's pipe straight into the file with
+    /// [`RotatingFile::splice_from`]. Answers [`Spliced::Unsupported`] when the channel has
+    /// no file or also copies to syslog (which needs the bytes); the caller then reads the
+    /// pipe and uses [`write`](Self::write). See [`RotatingFile::splice_from`] for the rest
+    /// of the conditions.
+    pub fn splice_from(&mut self, pipe: BorrowedFd<'_>, len: usize) -> Result<Spliced, LogError> {
+        match (&mut self.file, &self.syslog) {
+            (Some(file), None) => file.splice_from(pipe, len),
+            _ => Ok(Spliced::Unsupported),
+        }
+    }
+
     /// Reopens the file (SIGUSR2).
     pub fn reopen(&mut self) -> Result<(), LogError> {
         match &mut self.file {
@@ -585,6 +598,20 @@ mod tests {
     }
 
     #[test]
+    fn child_log_splices_into_its_file() {
+        use std::os::fd::AsFd;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fast.log");
+        let mut log = ChildLog::new(Some(RotatingFile::open(&path, 0, 0).unwrap()));
+        let (r, w) = nix::unistd::pipe().unwrap();
+        nix::unistd::write(&w, b"fast path").unwrap();
+        drop(w);
+        assert_eq!(log.splice_from(r.as_fd(), 64).unwrap(), Spliced::Moved(9));
+        assert_eq!(log.splice_from(r.as_fd(), 64).unwrap(), Spliced::Eof);
+        assert_eq!(std::fs::read(&path).unwrap(), b"fast path");
+    }
+
+    #[test]
     fn child_log_writes_bytes_and_syslog_lines() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("child.log");
@@ -605,6 +632,17 @@ mod tests {
         log.reopen().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"again");
         assert!(!ChildLog::new(None).is_active());
+        let (r, _w) = nix::unistd::pipe().unwrap();
+        use std::os::fd::AsFd;
+        assert_eq!(
+            log.splice_from(r.as_fd(), 10).unwrap(),
+            Spliced::Unsupported,
+            "a syslog copy needs the bytes"
+        );
+        assert_eq!(
+            ChildLog::new(None).splice_from(r.as_fd(), 10).unwrap(),
+            Spliced::Unsupported
+        );
         assert!(format!("{log:?}").contains("web"));
     }
 }
