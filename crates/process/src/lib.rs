@@ -52,19 +52,18 @@
 //! # States
 //!
 //! ```text
-//!                      start / autostart / autorestart / retry
-//!   STOPPED, EXITED, ─────────────────────────────────────────► STARTING
-//!   FATAL, BACKOFF                                                  │
-//!        ▲                        up for startsecs ┌────────────────┤ spawn failed or
-//!        │                                         ▼                │ exited too quickly
-//!        │  exit (expected or not)            RUNNING               ▼
-//!   EXITED ◄──────────────────────────────────────┤              BACKOFF ──retries used──► FATAL
-//!                                                 │ stop            │ stop
-//!   STOPPED ◄──exit── STOPPING ◄──────────────────┘ (also from      ▼
-//!                        │   ▲                      STARTING)    STOPPED
-//!      signal failed ────┘   └── SIGKILL after stopwaitsecs
-//!         ▼
-//!      UNKNOWN (from STARTING, RUNNING, STOPPING)
+//!   STOPPED, EXITED, FATAL ── start / autostart / autorestart ──┐
+//!                                                                ▼
+//!   BACKOFF ────────── retry after 1 s, 2 s, 3 s … ──────────► STARTING ── up for startsecs ──► RUNNING
+//!      ▲                                                       │     │                          │    │
+//!      └──────── spawn failed, or exited before startsecs ─────┘     │ stop                stop │    │ exited
+//!                                                                     ▼                          │    ▼
+//!   BACKOFF ── out of retries ──► FATAL                           STOPPING ◄─────────────────────┘  EXITED
+//!   BACKOFF ── stop ────────────► STOPPED                             │  (SIGKILL after stopwaitsecs)
+//!                                                                     ▼ exited
+//!                                                                  STOPPED
+//!
+//!   a failed kill(2) in STARTING, RUNNING or STOPPING ──► UNKNOWN (nothing leaves it)
 //! ```
 //!
 //! The exact table is [`is_allowed_transition`]; it is tested exhaustively and every

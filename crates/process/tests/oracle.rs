@@ -396,3 +396,8 @@ fn oracle_shutdown_in_priority_order() {
 fn oracle_shutdown_kills_and_gives_up() {
     check("shutdown_kills_and_gives_up");
 }
+
+#[test]
+fn oracle_stopped_before_any_exit() {
+    check("stopped_before_any_exit");
+}

@@ -359,3 +359,28 @@ fn spawn_actions_name_the_process() {
     );
     assert_eq!(sim.table.poll_action(), None);
 }
+
+#[test]
+fn removing_a_group_forgets_the_pids_of_its_unknown_processes() {
+    let mut sim = Sim::with(vec![single(proc_spec("foo"))]);
+    sim.step();
+    let (id, pid) = (sim.id("foo"), sim.pid("foo"));
+    sim.table.signal(id, 1, sim.now).unwrap();
+    sim.table.handle_signal_failed(id, "EPERM", sim.now);
+    sim.table.remove_group("foo", sim.now).unwrap();
+    assert!(!sim.table.handle_exit(pid, ExitStatus::Exited(0), sim.now));
+}
+
+#[test]
+fn a_pid_already_in_use_is_refused() {
+    let mut sim = Sim::with(vec![single(proc_spec("foo"))]);
+    let pid = sim.pid("foo");
+    sim.table
+        .add_group(single(proc_spec("bar")), sim.now)
+        .unwrap();
+    let Some(Action::Spawn { id }) = sim.table.poll_action() else {
+        panic!("no spawn")
+    };
+    assert!(!sim.table.handle_spawned(id, pid, sim.now));
+    assert!(sim.table.handle_spawned(id, pid + 1000, sim.now));
+}
