@@ -65,6 +65,8 @@ mod logs;
 mod methods;
 mod params;
 mod pending;
+#[cfg(test)]
+mod tests;
 
 use std::io;
 use std::path::PathBuf;
