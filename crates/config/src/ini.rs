@@ -114,38 +114,41 @@ pub struct Ini {
 }
 
 /// Where the lexer is adding options.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Target {
     Defaults,
     Section(usize),
 }
 
 /// Splits text into lines as Python's universal-newline text files do: `\n`, `\r\n`
-/// and `\r` end a line, and each terminated line ends in `\n`.
-fn universal_lines(text: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => {
-                cur.push('\n');
-                lines.push(std::mem::take(&mut cur));
-            }
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                cur.push('\n');
-                lines.push(std::mem::take(&mut cur));
-            }
-            c => cur.push(c),
+/// and `\r` end a line. Each line comes without its terminator, plus whether it had one
+/// (Python then sees it ending in `\n`).
+fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
         }
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
+        let rest = &bytes[start..];
+        match rest.iter().position(|b| *b == b'\n' || *b == b'\r') {
+            None => {
+                let line = &text[start..];
+                start = bytes.len();
+                Some((line, false))
+            }
+            Some(i) => {
+                let line = &text[start..start + i];
+                let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                start += i + skip;
+                Some((line, true))
+            }
+        }
+    })
 }
 
 /// The byte offset where an inline comment starts, by Python's algorithm: each round
@@ -199,35 +202,43 @@ impl Ini {
     /// second `RawConfigParser.read` does.
     pub fn read(&mut self, text: &str, source: &str) -> Result<(), IniError> {
         let mut pending: Vec<(Target, String, Vec<String>)> = Vec::new();
+        let mut pending_index: HashMap<(Target, String), usize> = HashMap::new();
+        let mut current: Option<usize> = None;
         let mut cursect: Option<Target> = None;
         let mut optname: Option<String> = None;
         let mut indent_level = 0usize;
         let mut errors: Vec<(usize, String)> = Vec::new();
-        for (i, line) in universal_lines(text).into_iter().enumerate() {
+        for (i, (line, terminated)) in universal_lines(text).enumerate() {
             let lineno = i + 1;
-            let mut comment_start = inline_comment_start(&line);
-            let trimmed = py::strip(&line);
+            let as_python = || {
+                let mut l = line.to_owned();
+                if terminated {
+                    l.push('\n');
+                }
+                l
+            };
+            let mut comment_start = inline_comment_start(line);
+            let trimmed = py::strip(line);
             if trimmed.starts_with('#') || trimmed.starts_with(';') {
                 comment_start = Some(0);
             }
             let value = py::strip(&line[..comment_start.unwrap_or(line.len())]);
-            let current = optname.as_deref().filter(|o| !o.is_empty());
+            let continuing = current.filter(|_| optname.as_deref().is_some_and(|o| !o.is_empty()));
             if value.is_empty() {
                 if comment_start.is_none()
-                    && let (Some(t), Some(name)) = (cursect, current)
-                    && let Some(p) = pending.iter_mut().rev().find(|p| p.0 == t && p.1 == name)
+                    && cursect.is_some()
+                    && let Some(c) = continuing
                 {
-                    p.2.push(String::new());
+                    pending[c].2.push(String::new());
                 }
                 continue;
             }
             let cur_indent = line.chars().take_while(|c| py::is_space(*c)).count();
-            if let (Some(t), Some(name)) = (cursect, current)
+            if cursect.is_some()
+                && let Some(c) = continuing
                 && cur_indent > indent_level
             {
-                if let Some(p) = pending.iter_mut().rev().find(|p| p.0 == t && p.1 == name) {
-                    p.2.push(value.to_owned());
-                }
+                pending[c].2.push(value.to_owned());
                 continue;
             }
             indent_level = cur_indent;
@@ -247,27 +258,34 @@ impl Ini {
                     Target::Section(idx)
                 });
                 optname = None;
+                current = None;
                 continue;
             }
             let Some(target) = cursect else {
                 return Err(IniError::MissingSectionHeader {
                     source: source.to_owned(),
                     line: lineno,
-                    text: line.clone(),
+                    text: as_python(),
                 });
             };
             match value.find(['=', ':']) {
-                None => errors.push((lineno, line.clone())),
+                None => errors.push((lineno, as_python())),
                 Some(pos) => {
                     let option = &value[..pos];
                     if option.is_empty() {
-                        errors.push((lineno, line.clone()));
+                        errors.push((lineno, as_python()));
                     }
                     let key = option.trim_end_matches(py::is_space).to_lowercase();
                     let optval = py::strip(&value[pos + 1..]).to_owned();
                     self.set_entry(target, &key, String::new(), lineno);
-                    pending.retain(|p| !(p.0 == target && p.1 == key));
-                    pending.push((target, key.clone(), vec![optval]));
+                    let slot = *pending_index
+                        .entry((target, key.clone()))
+                        .or_insert_with(|| {
+                            pending.push((target, key.clone(), Vec::new()));
+                            pending.len() - 1
+                        });
+                    pending[slot].2 = vec![optval];
+                    current = Some(slot);
                     optname = Some(key);
                 }
             }

@@ -34,7 +34,11 @@ pub fn expand(s: &str, expansions: &Expansions, name: &str) -> Result<String, St
     if !s.contains('%') {
         return Ok(s.to_owned());
     }
-    py::format(s, expansions).map_err(|e| match e {
+    py::format(s, expansions).map_err(|e| expand_error(s, expansions, name, e))
+}
+
+fn expand_error(s: &str, expansions: &Expansions, name: &str, e: FormatError) -> String {
+    match e {
         FormatError::MissingName(key) => format!(
             "Format string {} for {} contains names ({}) which cannot be expanded. Available names: {}",
             py::repr(s),
@@ -47,7 +51,7 @@ pub fn expand(s: &str, expansions: &Expansions, name: &str) -> Result<String, St
             py::repr(s),
             py::repr(name)
         ),
-    })
+    }
 }
 
 /// Decodes file bytes as Python's UTF-8 text reader, with its error text.
@@ -143,9 +147,19 @@ impl Loader<'_> {
         if !raw.contains('%') {
             return Ok(Some(raw.to_owned()));
         }
-        let mut combined = self.environ.clone();
-        combined.update(extra);
-        expand(raw, &combined, &format!("{section}.{option}")).map(Some)
+        match py::format_over(raw, &self.environ, extra) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => {
+                let mut combined = self.environ.clone();
+                combined.update(extra);
+                Err(expand_error(
+                    raw,
+                    &combined,
+                    &format!("{section}.{option}"),
+                    e,
+                ))
+            }
+        }
     }
 
     fn get_or(

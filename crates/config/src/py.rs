@@ -247,8 +247,31 @@ pub enum FormatError {
 
 /// The argument a conversion consumes: the mapping itself or a looked-up value.
 enum Arg<'a> {
-    Dict(&'a Expansions),
+    Dict(Chain<'a>),
     Value(&'a Value),
+}
+
+/// A mapping seen through two layers: `over` wins, as in `dict(base, **over)`.
+#[derive(Clone, Copy)]
+struct Chain<'a> {
+    base: &'a Expansions,
+    over: Option<&'a Expansions>,
+}
+
+impl<'a> Chain<'a> {
+    fn get(&self, name: &str) -> Option<&'a Value> {
+        self.over
+            .and_then(|o| o.get(name))
+            .or_else(|| self.base.get(name))
+    }
+
+    fn merged(&self) -> Expansions {
+        let mut m = self.base.clone();
+        if let Some(o) = self.over {
+            m.update(o);
+        }
+        m
+    }
 }
 
 impl Arg<'_> {
@@ -275,6 +298,28 @@ struct Spec {
 /// Python's `format % mapping` for a `dict` of strings and integers: `%(name)s`,
 /// `%(name)02d`, `%%`, flags `-+ #0`, width, precision, conversions `sdiuoxXeEfFgGcra`.
 pub fn format(fmt: &str, map: &Expansions) -> Result<String, FormatError> {
+    format_chain(
+        fmt,
+        Chain {
+            base: map,
+            over: None,
+        },
+    )
+}
+
+/// [`format()`] over the union of two mappings, `over` taking precedence (what Python
+/// builds with `dict(list(base.items()) + list(over.items()))`), without building it.
+pub fn format_over(fmt: &str, base: &Expansions, over: &Expansions) -> Result<String, FormatError> {
+    format_chain(
+        fmt,
+        Chain {
+            base,
+            over: Some(over),
+        },
+    )
+}
+
+fn format_chain(fmt: &str, map: Chain<'_>) -> Result<String, FormatError> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::with_capacity(fmt.len());
     let mut i = 0;
@@ -336,7 +381,11 @@ pub fn format(fmt: &str, map: &Expansions) -> Result<String, FormatError> {
                     if *w < 0 {
                         spec.left = true;
                     }
-                    spec.width = Some(w.unsigned_abs() as usize);
+                    let w = usize::try_from(w.unsigned_abs()).unwrap_or(usize::MAX);
+                    if w > MAX_WIDTH {
+                        return Err(bad("width too big"));
+                    }
+                    spec.width = Some(w);
                 }
                 Some(_) => return Err(bad("* wants int")),
             }
@@ -352,7 +401,11 @@ pub fn format(fmt: &str, map: &Expansions) -> Result<String, FormatError> {
                 match avail.take() {
                     None => return Err(not_enough()),
                     Some(Arg::Value(Value::Int(p))) => {
-                        spec.prec = Some(if *p < 0 { 0 } else { *p as usize });
+                        let p = usize::try_from(*p).unwrap_or(0);
+                        if p > MAX_WIDTH {
+                            return Err(bad("precision too big"));
+                        }
+                        spec.prec = Some(p);
                     }
                     Some(_) => return Err(bad("* wants int")),
                 }
@@ -384,6 +437,11 @@ pub fn format(fmt: &str, map: &Expansions) -> Result<String, FormatError> {
     Ok(out)
 }
 
+/// The largest width or precision honoured. Python accepts any `Py_ssize_t` and then
+/// allocates the padding; beyond this bound we report "width too big" / "precision
+/// too big" instead of allocating gigabytes.
+const MAX_WIDTH: usize = 1 << 20;
+
 fn read_number(chars: &[char], mut i: usize) -> Result<(Option<usize>, usize), ()> {
     let mut value: Option<usize> = None;
     while i < chars.len() && chars[i].is_ascii_digit() {
@@ -392,7 +450,7 @@ fn read_number(chars: &[char], mut i: usize) -> Result<(Option<usize>, usize), (
         let v = v
             .checked_mul(10)
             .and_then(|v| v.checked_add(d))
-            .filter(|v| *v <= i32::MAX as usize)
+            .filter(|v| *v <= MAX_WIDTH)
             .ok_or(())?;
         value = Some(v);
         i += 1;
@@ -456,8 +514,8 @@ fn convert(conv: char, spec: &Spec, arg: &Arg<'_>) -> Result<String, FormatError
             let text = match (conv, arg) {
                 ('s', Arg::Value(Value::Str(s))) => s.clone(),
                 ('s', Arg::Value(Value::Int(v))) => v.to_string(),
-                ('s' | 'r', Arg::Dict(d)) => d.repr(),
-                (_, Arg::Dict(d)) => escape_non_ascii(&d.repr()),
+                ('s' | 'r', Arg::Dict(d)) => d.merged().repr(),
+                (_, Arg::Dict(d)) => escape_non_ascii(&d.merged().repr()),
                 ('r', Arg::Value(Value::Str(s))) => repr(s),
                 (_, Arg::Value(Value::Str(s))) => escape_non_ascii(&repr(s)),
                 (_, Arg::Value(Value::Int(v))) => v.to_string(),
