@@ -140,3 +140,86 @@ fn main_log_lines_have_supervisors_format() {
     );
     assert!(log.contains("INFO supervisord started with pid "), "{log}");
 }
+
+#[test]
+fn without_nodaemon_it_detaches_writes_the_pidfile_and_removes_it_on_shutdown() {
+    let scene = Scene::new("[program:worker]\ncommand=sleep 1000\nstartsecs=0\n");
+    let status = std::process::Command::new(crate::util::binary(Impl::Ours, "supervisord"))
+        .arg("-c")
+        .arg(scene.conf())
+        .current_dir(scene.dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the launching process exits 0");
+    let pidfile = scene.dir.path().join("supervisord.pid");
+    wait_for("the pidfile", || {
+        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
+    });
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let guard = KillOnDrop(pid);
+    wait_for("the daemon to answer", || {
+        rpc(&scene.socket(), "supervisor.getState", "").is_ok()
+    });
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat.rsplit(") ").next().unwrap().split(' ').collect();
+    assert_eq!(
+        fields[3],
+        pid.to_string(),
+        "the daemon leads its own session"
+    );
+    let worker = pid_of(&scene.socket(), "worker");
+    let body = rpc(&scene.socket(), "supervisor.shutdown", "").unwrap();
+    assert!(body.contains("<boolean>1</boolean>"));
+    wait_for("the daemon to exit", || !alive(pid));
+    wait_for("the worker to exit", || !alive(worker));
+    assert!(!pidfile.exists());
+    assert!(
+        scene
+            .main_log()
+            .contains("INFO daemonizing the supervisord process")
+    );
+    drop(guard);
+}
+
+/// Kills a pid on drop, for daemons a test started outside [`Scene::start`].
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if alive(self.0) {
+            kill(self.0, "KILL");
+        }
+    }
+}
+
+/// The main log's lines before the first spawn, without timestamps and pids.
+fn startup_lines(log: &str) -> Vec<String> {
+    log.lines()
+        .take_while(|l| !l.contains("spawned:"))
+        .map(|l| l.get(24..).unwrap_or("").to_owned())
+        .map(
+            |l| match l.strip_prefix("INFO supervisord started with pid ") {
+                Some(_) => "INFO supervisord started with pid N".to_owned(),
+                None => l,
+            },
+        )
+        .collect()
+}
+
+#[test]
+fn oracle_startup_lines_match_python() {
+    if crate::util::reference().is_none() {
+        return;
+    }
+    let lines = |which| {
+        let scene = Scene::new("[program:p]\ncommand=sleep 1000\n");
+        let _d = scene.start(which);
+        wait_for("a spawn", || scene.main_log().contains("spawned:"));
+        startup_lines(&scene.main_log())
+    };
+    assert_eq!(lines(Impl::Python), lines(Impl::Ours));
+}

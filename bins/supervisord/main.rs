@@ -262,13 +262,14 @@ fn main() -> ExitCode {
     };
     // The local time offset must be read while the program is single-threaded.
     let clock = LocalClock::from_system().unwrap_or_else(|_| LocalClock::utc());
+    let mut first = true;
     loop {
         let config = match supervisor_daemon::load_config(&configfile, &overrides) {
             Ok(config) => config,
             Err(e) => return usage(&progname, &e.to_string()),
         };
-        match supervisor_daemon::run(config, clock) {
-            Ok(Exit::Restart) => continue,
+        match supervisor_daemon::run(config, clock, first) {
+            Ok(Exit::Restart) => first = false,
             Ok(Exit::Shutdown) => return ExitCode::SUCCESS,
             Err(e) => return usage(&progname, &e.to_string()),
         }

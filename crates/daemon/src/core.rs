@@ -344,6 +344,11 @@ impl Core {
             directory: p.config.directory.as_ref().map(PathBuf::from),
             umask: p.config.umask,
             redirect_stderr: p.config.redirect_stderr,
+            user: p
+                .config
+                .uid
+                .filter(|&uid| uid != nix::unistd::getuid().as_raw())
+                .and_then(crate::privileges::user_ids),
         }
     }
 

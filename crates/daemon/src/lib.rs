@@ -15,6 +15,7 @@ mod host;
 mod listen;
 mod logtail;
 mod net;
+mod privileges;
 mod reap;
 mod spawn;
 
@@ -38,6 +39,7 @@ use crate::net::{Listener, Net, Server};
 pub use listen::ListenError;
 
 const SIGNALS: Token = Token(0);
+const ROOT_WARNING: &str = "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.";
 /// Listener tokens start here; connections and pipes come after them.
 const FIRST_LISTENER: usize = 1;
 
@@ -212,21 +214,40 @@ fn server_sections(config: &Config) -> Vec<(String, bool)> {
     inet.chain(unix).collect()
 }
 
-/// Runs supervisord in the foreground until it is told to shut down.
+/// Runs supervisord until it is told to shut down or restart.
 ///
 /// `clock` must be made while the program is still single-threaded
-/// ([`LocalClock::from_system`]).
-pub fn run(config: Config, clock: LocalClock) -> Result<Exit, StartError> {
+/// ([`LocalClock::from_system`]). `first` is true for the first run of the process:
+/// only then are limits raised and, without `nodaemon`, the daemon detached.
+pub fn run(config: Config, clock: LocalClock, first: bool) -> Result<Exit, StartError> {
+    let mut criticals = Vec::new();
+    let mut infos = config.infos.clone();
+    match &config.supervisord.user {
+        None => {
+            if nix::unistd::getuid().is_root() {
+                criticals.push(ROOT_WARNING.to_owned());
+            }
+        }
+        Some(user) => {
+            let (uid, _) = supervisor_config::resolve_user(user, &OsFs)?;
+            privileges::drop_privileges(uid).map_err(StartError::Other)?;
+            infos.push(format!("Set uid to user {uid} succeeded"));
+        }
+    }
+    if first {
+        let raised =
+            privileges::raise_limits(config.supervisord.minfds, config.supervisord.minprocs)
+                .map_err(StartError::Other)?;
+        infos.extend(raised);
+    }
     let mut logger = make_logger(&config, clock)?;
-    if config.supervisord.user.is_none() && nix::unistd::getuid().is_root() {
-        let _ = logger.critical(
-            "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.",
-        );
+    for c in &criticals {
+        let _ = logger.critical(c);
     }
     for w in &config.warnings {
         let _ = logger.warn(w);
     }
-    for i in &config.infos {
+    for i in &infos {
         let _ = logger.info(i);
     }
     if !config.supervisord.nocleanup {
@@ -248,6 +269,20 @@ pub fn run(config: Config, clock: LocalClock) -> Result<Exit, StartError> {
             let _ = logger.critical(&format!(
                 "Server '{section}' running without any HTTP authentication checking"
             ));
+        }
+    }
+
+    if first && !config.supervisord.nodaemon {
+        let detached = privileges::daemonize(
+            config.supervisord.directory.as_deref(),
+            config.supervisord.umask,
+        )?;
+        for (critical, message) in detached.messages {
+            let _ = if critical {
+                logger.critical(&message)
+            } else {
+                logger.info(&message)
+            };
         }
     }
 

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use nix::fcntl::OFlag;
+use nix::unistd::{Gid, Uid};
 use supervisor_types::py_repr;
 
 /// Why a command cannot be run; the text is Supervisor's `spawnerr`.
@@ -168,6 +169,8 @@ pub struct SpawnRequest {
     pub umask: Option<u32>,
     /// Whether the child's stderr goes to its stdout pipe.
     pub redirect_stderr: bool,
+    /// The user to run as: uid, primary gid and every group id, resolved beforehand.
+    pub user: Option<(Uid, Gid, Vec<Gid>)>,
 }
 
 /// A started child: its pid and the parent's ends of its pipes (non-blocking).
@@ -225,8 +228,8 @@ pub fn spawn(req: &SpawnRequest) -> io::Result<SpawnedChild> {
     if let Some(dir) = &req.directory {
         cmd.current_dir(dir);
     }
-    if let Some(mask) = req.umask {
-        set_umask_before_exec(&mut cmd, mask);
+    if req.umask.is_some() || req.user.is_some() {
+        before_exec(&mut cmd, req.user.clone(), req.umask);
     }
     let child = cmd.spawn()?;
     Ok(SpawnedChild {
@@ -237,16 +240,24 @@ pub fn spawn(req: &SpawnRequest) -> io::Result<SpawnedChild> {
     })
 }
 
-/// Sets the child's umask between fork and exec; this is the only code that runs there,
-/// and `umask(2)` is async-signal-safe.
+/// Switches user and sets the umask between fork and exec: setgroups, setgid, setuid,
+/// umask, in that order, and nothing else (each is async-signal-safe and the group list
+/// is allocated before the fork).
 #[allow(unsafe_code)]
-fn set_umask_before_exec(cmd: &mut Command, mask: u32) {
-    let mode = nix::sys::stat::Mode::from_bits_truncate(mask as nix::libc::mode_t);
-    // SAFETY: the closure only calls umask(2), which is async-signal-safe and allocates
-    // nothing.
+fn before_exec(cmd: &mut Command, user: Option<(Uid, Gid, Vec<Gid>)>, umask: Option<u32>) {
+    let mode = umask.map(|m| nix::sys::stat::Mode::from_bits_truncate(m as nix::libc::mode_t));
+    // SAFETY: the closure makes only async-signal-safe system calls and allocates
+    // nothing: the group list was built before the fork.
     unsafe {
         cmd.pre_exec(move || {
-            nix::sys::stat::umask(mode);
+            if let Some((uid, gid, groups)) = &user {
+                nix::unistd::setgroups(groups)?;
+                nix::unistd::setgid(*gid)?;
+                nix::unistd::setuid(*uid)?;
+            }
+            if let Some(mode) = mode {
+                nix::sys::stat::umask(mode);
+            }
             Ok(())
         });
     }
