@@ -438,3 +438,39 @@ fn tail_f_follows_our_daemon() {
         }
     }
 }
+
+/// More than a pipe holds is queued and delivered as the child reads, without blocking
+/// the daemon.
+#[test]
+fn large_stdin_is_delivered_in_full() {
+    let scene = Scene::new(PROGRAMS);
+    let daemon = scene.start(Impl::Ours);
+    wait_for("talker running", || {
+        rpc(
+            &daemon.socket,
+            "supervisor.getProcessInfo",
+            &string_param("talker"),
+        )
+        .is_ok_and(|b| b.contains("RUNNING"))
+    });
+    let data = "x".repeat(299_999) + "\n";
+    let params = format!("{}{}", string_param("talker"), string_param(&data));
+    let body = rpc(&daemon.socket, "supervisor.sendProcessStdin", &params).unwrap();
+    assert!(body.contains("<boolean>1</boolean>"), "{body}");
+    let want = data.len() + "out-line\n".len();
+    wait_for("all of it in the log", || {
+        std::fs::metadata(
+            rpc(
+                &daemon.socket,
+                "supervisor.getProcessInfo",
+                &string_param("talker"),
+            )
+            .unwrap()
+            .split("<name>stdout_logfile</name>\n<value><string>")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap_or(""),
+        )
+        .is_ok_and(|m| m.len() as usize >= want)
+    });
+}
