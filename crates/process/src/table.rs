@@ -571,7 +571,7 @@ impl ProcessTable {
         let text = format!("spawned: '{}' with pid {pid}", p.name);
         let deadline = p
             .laststart
-            .map(|t| t + Duration::from_secs(p.spec.startsecs));
+            .and_then(|t| t.checked_add(Duration::from_secs(p.spec.startsecs)));
         self.pids.insert(pid, id);
         self.log(LogLevel::Info, text);
         self.set_deadline(index, deadline);
@@ -1003,7 +1003,8 @@ impl ProcessTable {
         let wait = Duration::from_secs(p.spec.stopwaitsecs);
         let wait = if stopping { wait.max(MIN_REKILL) } else { wait };
         self.log(LogLevel::Debug, text);
-        self.set_deadline(index, Some(now.mono + wait));
+        // A deadline past the end of time (absurd stopwaitsecs) means: never.
+        self.set_deadline(index, now.mono.checked_add(wait));
         if !stopping {
             self.change_state(index, ProcessState::Stopping, true);
         }
@@ -1108,7 +1109,7 @@ impl ProcessTable {
             self.log(LogLevel::Info, text);
         } else if running {
             let delay = Duration::from_secs(u64::from(p.backoff));
-            self.set_deadline(index, Some(now.mono + delay));
+            self.set_deadline(index, now.mono.checked_add(delay));
         }
     }
 

@@ -643,3 +643,18 @@ fn a_fatal_process_without_spawn_error_says_try_tail() {
         "unknown error (try \"tail foo\")"
     );
 }
+
+#[test]
+fn absurd_durations_mean_never_rather_than_overflow() {
+    let mut sim = Sim::with(vec![single(spec(|s| {
+        s.startsecs = u64::MAX;
+        s.stopwaitsecs = u64::MAX;
+    }))]);
+    assert_eq!(sim.table.poll_timeout(), None);
+    sim.exit("foo", ExitStatus::Exited(0));
+    assert_eq!(sim.state("foo"), ProcessState::Backoff);
+    sim.step();
+    sim.stop("foo").unwrap();
+    assert_eq!(sim.state("foo"), ProcessState::Stopping);
+    assert_eq!(sim.table.poll_timeout(), None);
+}
