@@ -73,6 +73,11 @@ pub struct Scene {
 impl Scene {
     /// A config with the usual sections and the given `[program:x]` sections appended.
     pub fn new(programs: &str) -> Scene {
+        Scene::with("", programs)
+    }
+
+    /// Like [`Scene::new`], with extra `[supervisord]` lines.
+    pub fn with(supervisord: &str, programs: &str) -> Scene {
         let dir = tempfile::Builder::new()
             .prefix("sv-test")
             .tempdir()
@@ -83,6 +88,7 @@ impl Scene {
              pidfile=%(here)s/supervisord.pid\n\
              childlogdir=%(here)s\n\
              user={user}\n\
+             {supervisord}\n\
              \n\
              [unix_http_server]\n\
              file=%(here)s/sup.sock\n\

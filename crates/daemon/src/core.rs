@@ -5,14 +5,17 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 use supervisor_config::{Config, GroupConfig, LogFile, ProcessConfig};
-use supervisor_log::{ChildLog, Level, Logger, RotatingFile, create_auto_child_log};
+use supervisor_log::{
+    ChildLog, Level, Logger, OutputSplitter, Piece, RotatingFile, Spliced, create_auto_child_log,
+    mainlog_message,
+};
 use supervisor_process::{Action, Event, ExitStatus, LogLevel, ProcessId, ProcessTable, Timestamp};
 use supervisor_types::SupervisorState;
 
@@ -21,6 +24,8 @@ use crate::spawn::{self, SpawnRequest};
 
 /// How much one read of a child pipe takes (Supervisor reads 128 KiB too).
 const READ_CHUNK: usize = 128 * 1024;
+/// The most one splice(2) call moves from a child pipe to its log file.
+const SPLICE_CHUNK: usize = 1024 * 1024;
 
 /// Which output channel of a child a pipe carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +49,10 @@ pub struct Pipe {
     pub id: ProcessId,
     pub channel: Channel,
     pub fd: OwnedFd,
+    /// How its output is handled: `None` is the fast path (the kernel moves the bytes
+    /// from the pipe to the log file with splice(2)); a splitter reads them into user
+    /// space for `strip_ansi`, capture mode, debug echo or syslog.
+    splitter: Option<OutputSplitter>,
 }
 
 /// A process's configuration and what the daemon keeps for it across spawns.
@@ -355,46 +364,117 @@ impl Core {
     fn register_pipe(&mut self, id: ProcessId, channel: Channel, fd: OwnedFd) {
         let token = self.token();
         let raw = fd.as_raw_fd();
+        let splitter = self.splitter_for(id, channel);
         if self
             .registry
             .register(&mut SourceFd(&raw), token, Interest::READABLE)
             .is_ok()
         {
-            self.pipes.insert(token, Pipe { id, channel, fd });
+            self.pipes.insert(
+                token,
+                Pipe {
+                    id,
+                    channel,
+                    fd,
+                    splitter,
+                },
+            );
         }
     }
 
-    /// Reads a readable child pipe until it would block, writing the output to the
-    /// channel's log. Closes the pipe at end of file.
+    /// `None` when nothing needs the bytes in user space, so they can be spliced.
+    fn splitter_for(&self, id: ProcessId, channel: Channel) -> Option<OutputSplitter> {
+        let c = &self.procs.get(&id)?.config;
+        let (capture, events, syslog) = match channel {
+            Channel::Stdout => (
+                c.stdout_capture_maxbytes,
+                c.stdout_events_enabled,
+                c.stdout_syslog,
+            ),
+            Channel::Stderr => (
+                c.stderr_capture_maxbytes,
+                c.stderr_events_enabled,
+                c.stderr_syslog,
+            ),
+        };
+        let strip = self.config.supervisord.strip_ansi;
+        let fast =
+            !strip && capture <= 0 && !events && !syslog && !self.logger.is_enabled(Level::Debg);
+        (!fast).then(|| OutputSplitter::new(capture.max(0) as usize, strip))
+    }
+
+    /// Moves what a readable child pipe holds into the channel's log, until the pipe
+    /// would block. Closes the pipe at end of file.
     pub fn read_pipe(&mut self, token: Token) {
-        let mut buf = vec![0u8; READ_CHUNK];
+        let Some(pipe) = self.pipes.get_mut(&token) else {
+            return;
+        };
+        let Some(p) = self.procs.get_mut(&pipe.id) else {
+            return;
+        };
+        let mut log = match pipe.channel {
+            Channel::Stdout => p.stdout_log.as_mut(),
+            Channel::Stderr => p.stderr_log.as_mut(),
+        };
         let mut eof = false;
-        if let Some(pipe) = self.pipes.get(&token) {
-            let (id, channel) = (pipe.id, pipe.channel);
+        if pipe.splitter.is_none() {
             loop {
-                match nix::unistd::read(&pipe.fd, &mut buf) {
-                    Ok(0) => {
+                let spliced = match log.as_deref_mut() {
+                    Some(log) => log.splice_from(pipe.fd.as_fd(), SPLICE_CHUNK),
+                    None => Ok(Spliced::Unsupported),
+                };
+                match spliced {
+                    Ok(Spliced::Moved(_)) => continue,
+                    Ok(Spliced::WouldBlock) => return,
+                    Ok(Spliced::Eof) => {
                         eof = true;
                         break;
                     }
-                    Ok(n) => {
-                        if let Some(p) = self.procs.get_mut(&id) {
-                            let log = match channel {
-                                Channel::Stdout => p.stdout_log.as_mut(),
-                                Channel::Stderr => p.stderr_log.as_mut(),
-                            };
-                            if let Some(log) = log {
-                                let _ = log.write(&buf[..n]);
-                            }
-                        }
+                    Ok(Spliced::Unsupported) | Err(_) => {
+                        pipe.splitter = Some(OutputSplitter::new(0, false));
+                        break;
                     }
+                }
+            }
+        }
+        let mut echo = Vec::new();
+        if let Some(splitter) = pipe.splitter.as_mut() {
+            let mut buf = vec![0u8; READ_CHUNK];
+            let mut pieces = Vec::new();
+
+            while !eof {
+                match nix::unistd::read(&pipe.fd, &mut buf) {
+                    Ok(0) => {
+                        eof = true;
+                        splitter.finish(&mut pieces);
+                    }
+                    Ok(n) => splitter.feed(&buf[..n], &mut pieces),
                     Err(nix::errno::Errno::EINTR) => continue,
                     Err(nix::errno::Errno::EAGAIN) => break,
                     Err(_) => {
                         eof = true;
-                        break;
+                        splitter.finish(&mut pieces);
                     }
                 }
+                for piece in pieces.drain(..) {
+                    match piece {
+                        Piece::Output(data) => {
+                            if let Some(log) = log.as_deref_mut() {
+                                let _ = log.write(&data);
+                            }
+                            echo.push(data);
+                        }
+                        Piece::Captured(data) => echo.push(data),
+                        Piece::CommEvent(_) => {}
+                    }
+                }
+            }
+        }
+        if self.logger.is_enabled(Level::Debg) && !echo.is_empty() {
+            let (name, channel) = (p.config.name.clone(), pipe.channel.name());
+            for data in echo {
+                let message = mainlog_message(&name, channel, &data);
+                let _ = self.logger.log(Level::Debg, &message);
             }
         }
         if eof && let Some(pipe) = self.pipes.remove(&token) {
