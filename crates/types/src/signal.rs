@@ -57,11 +57,23 @@ const NAMES: [(i32, &str); 33] = [
     (64, "SIGRTMAX"),
 ];
 
-/// Other names Python's `signal` module accepts for the same numbers.
-const ALIASES: [(i32, &str); 3] = [(6, "SIGIOT"), (17, "SIGCLD"), (29, "SIGIO")];
+/// Other `SIG`-prefixed names of Python's `signal` module, which Supervisor's parser
+/// accepts too (the mask constants and handlers among them).
+const ALIASES: [(i32, &str); 8] = [
+    (6, "SIGIOT"),
+    (17, "SIGCLD"),
+    (29, "SIGIO"),
+    (0, "SIG_DFL"),
+    (1, "SIG_IGN"),
+    (0, "SIG_BLOCK"),
+    (1, "SIG_UNBLOCK"),
+    (2, "SIG_SETMASK"),
+];
 
+/// The numbers Supervisor accepts: the values of every `SIG*` name in Python's `signal`
+/// module, which leaves out the unnamed real-time signals 35 to 63.
 const fn is_valid(num: i32) -> bool {
-    matches!(num, 1..=31 | 34..=64)
+    matches!(num, 0..=31 | 34 | 64)
 }
 
 /// Parses a signal as Supervisor's `signal_number`: a number, or a name with or without
@@ -125,7 +137,10 @@ mod tests {
             signal_number("32").unwrap_err().to_string(),
             "value '32' is not a valid signal number"
         );
-        assert!(signal_number("0").is_err());
+        assert_eq!(signal_number("0"), Ok(0));
+        assert_eq!(signal_number("_DFL"), Ok(0));
+        assert!(signal_number("35").is_err());
+        assert!(signal_number("RTMIN+1").is_err());
     }
 
     #[test]
