@@ -3,6 +3,9 @@
 
 mod api;
 mod lifecycle;
+mod regression;
+mod robustness;
 mod rpc_oracle;
 mod skeleton;
+mod support_extra;
 mod util;
