@@ -1,0 +1,163 @@
+//! Text helpers: HTML escaping, URL quoting, form decoding and the `ctime` clock text.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Escapes text for HTML content and quoted attribute values: `& < > " '`.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes `text` as Python's `urllib.parse.quote` does with its default
+/// `safe='/'`: letters, digits, `_.-~` and `/` stay, every other UTF-8 byte becomes `%XX`.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"_.-~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component: `+` is a space, `%XX` a
+/// byte (a `%` without two hex digits stays as it is), invalid UTF-8 becomes U+FFFD.
+fn unquote_plus(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The fields of a query string or urlencoded body, in order, as Python's `parse_qsl`
+/// reads them (empty values are dropped; a field without `=` is dropped).
+pub fn parse_form(text: &str) -> Vec<(String, String)> {
+    text.split(['&', ';'])
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            let v = unquote_plus(v);
+            (!v.is_empty()).then(|| (unquote_plus(k), v))
+        })
+        .collect()
+}
+
+const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The civil date (year, month 1..=12, day 1..=31) of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, usize, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month as usize, day)
+}
+
+/// Python's `time.ctime()` text for `wall` in a zone `utc_offset` seconds east of UTC:
+/// `Mon Jan  1 10:00:00 2024`.
+pub fn ctime(wall: SystemTime, utc_offset: i32) -> String {
+    let secs = match wall.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX / 2),
+    } + i64::from(utc_offset);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{} {} {day:2} {:02}:{:02}:{:02} {year}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[month - 1],
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x">&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn quotes_like_python() {
+        assert_eq!(quote("g:p one/é&"), "g%3Ap%20one/%C3%A9%26");
+        assert_eq!(quote("a-b_c.d~"), "a-b_c.d~");
+    }
+
+    #[test]
+    fn parses_forms_like_parse_qsl() {
+        assert_eq!(
+            parse_form("action=stop&processname=g%3Ap+1&empty=&bare&x=%zz%4"),
+            vec![
+                ("action".into(), "stop".into()),
+                ("processname".into(), "g:p 1".into()),
+                ("x".into(), "%zz%4".into()),
+            ]
+        );
+        assert_eq!(parse_form("m=%FF"), vec![("m".into(), "\u{fffd}".into())]);
+    }
+
+    #[test]
+    fn ctime_matches_python() {
+        // time.ctime(0) in UTC and time.ctime(1704103200) (2024-01-01 10:00 UTC).
+        assert_eq!(ctime(UNIX_EPOCH, 0), "Thu Jan  1 00:00:00 1970");
+        let t = UNIX_EPOCH + Duration::from_secs(1_704_103_200);
+        assert_eq!(ctime(t, 0), "Mon Jan  1 10:00:00 2024");
+        assert_eq!(ctime(t, 3600), "Mon Jan  1 11:00:00 2024");
+        assert_eq!(ctime(t, -11 * 3600), "Sun Dec 31 23:00:00 2023");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(ctime(leap, 0), "Tue Feb 29 00:00:00 2000");
+    }
+}
