@@ -1,6 +1,7 @@
 //! The INI lexer: Python's `RawConfigParser` exactly as Supervisor configures it
 //! (`inline_comment_prefixes=(';', '#')`, `strict=False`, no interpolation).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -38,20 +39,6 @@ impl Section {
     /// The entry for `key` in this section only.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.key == key)
-    }
-
-    fn set(&mut self, key: &str, value: String, line: usize) {
-        match self.entries.iter_mut().find(|e| e.key == key) {
-            Some(e) => {
-                e.value = value;
-                e.line = line;
-            }
-            None => self.entries.push(Entry {
-                key: key.to_owned(),
-                value,
-                line,
-            }),
-        }
     }
 }
 
@@ -114,7 +101,7 @@ pub struct Ini {
 }
 
 /// Where the lexer is adding options.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Target {
     Defaults,
     Section(usize),
@@ -201,11 +188,12 @@ impl Ini {
     /// Lexes `text` into this document, merging sections that already exist, as a
     /// second `RawConfigParser.read` does.
     pub fn read(&mut self, text: &str, source: &str) -> Result<(), IniError> {
-        let mut pending: Vec<(Target, String, Vec<String>)> = Vec::new();
-        let mut pending_index: HashMap<(Target, String), usize> = HashMap::new();
-        let mut current: Option<usize> = None;
+        // Values set by this read, built in place: continuation lines are appended
+        // with `\n` and the whole value is right-stripped once the text is read, as
+        // Python joins its per-option line lists at the end of `_read`.
+        let mut touched: Vec<(Target, usize)> = Vec::new();
+        let mut current: Option<(Target, usize)> = None;
         let mut cursect: Option<Target> = None;
-        let mut optname: Option<String> = None;
         let mut indent_level = 0usize;
         let mut errors: Vec<(usize, String)> = Vec::new();
         for (i, (line, terminated)) in universal_lines(text).enumerate() {
@@ -217,28 +205,30 @@ impl Ini {
                 }
                 l
             };
-            let mut comment_start = inline_comment_start(line);
             let trimmed = py::strip(line);
-            if trimmed.starts_with('#') || trimmed.starts_with(';') {
-                comment_start = Some(0);
-            }
+            let comment_start = if trimmed.starts_with('#') || trimmed.starts_with(';') {
+                Some(0)
+            } else {
+                inline_comment_start(line)
+            };
             let value = py::strip(&line[..comment_start.unwrap_or(line.len())]);
-            let continuing = current.filter(|_| optname.as_deref().is_some_and(|o| !o.is_empty()));
             if value.is_empty() {
                 if comment_start.is_none()
                     && cursect.is_some()
-                    && let Some(c) = continuing
+                    && let Some(c) = current
                 {
-                    pending[c].2.push(String::new());
+                    self.value_mut(c).push('\n');
                 }
                 continue;
             }
             let cur_indent = line.chars().take_while(|c| py::is_space(*c)).count();
             if cursect.is_some()
-                && let Some(c) = continuing
+                && let Some(c) = current
                 && cur_indent > indent_level
             {
-                pending[c].2.push(value.to_owned());
+                let v = self.value_mut(c);
+                v.push('\n');
+                v.push_str(value);
                 continue;
             }
             indent_level = cur_indent;
@@ -257,7 +247,6 @@ impl Ini {
                     self.index.insert(header.to_owned(), idx);
                     Target::Section(idx)
                 });
-                optname = None;
                 current = None;
                 continue;
             }
@@ -275,31 +264,20 @@ impl Ini {
                     if option.is_empty() {
                         errors.push((lineno, as_python()));
                     }
-                    let key = option.trim_end_matches(py::is_space).to_lowercase();
-                    let optval = py::strip(&value[pos + 1..]).to_owned();
-                    self.set_entry(target, &key, String::new(), lineno);
-                    let slot = *pending_index
-                        .entry((target, key.clone()))
-                        .or_insert_with(|| {
-                            pending.push((target, key.clone(), Vec::new()));
-                            pending.len() - 1
-                        });
-                    pending[slot].2 = vec![optval];
-                    current = Some(slot);
-                    optname = Some(key);
+                    let key = option.trim_end_matches(py::is_space);
+                    let optval = py::strip(&value[pos + 1..]);
+                    let idx = self.set_entry(target, &lower(key), optval, lineno);
+                    touched.push((target, idx));
+                    // An empty option name takes no continuation lines (Python tests
+                    // the name's truth).
+                    current = (!key.is_empty()).then_some((target, idx));
                 }
             }
         }
-        for (target, key, parts) in pending {
-            let joined = parts.join("\n");
-            let value = joined.trim_end_matches(py::is_space).to_owned();
-            let entries = match target {
-                Target::Defaults => &mut self.defaults,
-                Target::Section(i) => &mut self.sections[i].entries,
-            };
-            if let Some(e) = entries.iter_mut().find(|e| e.key == key) {
-                e.value = value;
-            }
+        for c in touched {
+            let v = self.value_mut(c);
+            let keep = v.trim_end_matches(py::is_space).len();
+            v.truncate(keep);
         }
         if errors.is_empty() {
             Ok(())
@@ -311,20 +289,36 @@ impl Ini {
         }
     }
 
-    fn set_entry(&mut self, target: Target, key: &str, value: String, line: usize) {
+    fn entries_mut(&mut self, target: Target) -> &mut Vec<Entry> {
         match target {
-            Target::Section(i) => self.sections[i].set(key, value, line),
-            Target::Defaults => match self.defaults.iter_mut().find(|e| e.key == key) {
-                Some(e) => {
-                    e.value = value;
-                    e.line = line;
-                }
-                None => self.defaults.push(Entry {
+            Target::Defaults => &mut self.defaults,
+            Target::Section(i) => &mut self.sections[i].entries,
+        }
+    }
+
+    fn value_mut(&mut self, (target, idx): (Target, usize)) -> &mut String {
+        &mut self.entries_mut(target)[idx].value
+    }
+
+    /// Sets `key` (keeping its position when it exists) and returns its index.
+    fn set_entry(&mut self, target: Target, key: &str, value: &str, line: usize) -> usize {
+        let entries = self.entries_mut(target);
+        match entries.iter().position(|e| e.key == key) {
+            Some(i) => {
+                let e = &mut entries[i];
+                e.value.clear();
+                e.value.push_str(value);
+                e.line = line;
+                i
+            }
+            None => {
+                entries.push(Entry {
                     key: key.to_owned(),
-                    value,
+                    value: value.to_owned(),
                     line,
-                }),
-            },
+                });
+                entries.len() - 1
+            }
         }
     }
 
@@ -397,6 +391,18 @@ impl Ini {
                 }
             }
         }
+    }
+}
+
+/// Python's `str.lower` for an option name, without the Unicode tables when the name
+/// is ASCII (it nearly always is).
+fn lower(key: &str) -> Cow<'_, str> {
+    if !key.is_ascii() {
+        Cow::Owned(key.to_lowercase())
+    } else if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(key)
     }
 }
 
