@@ -18,6 +18,7 @@ mod net;
 mod privileges;
 mod reap;
 mod spawn;
+mod web;
 
 use std::io;
 use std::path::PathBuf;

@@ -75,11 +75,19 @@ struct Conn {
     closing: bool,
     /// The peer has closed its side.
     eof: bool,
-    /// A waiting XML-RPC reply; later requests wait behind it.
-    pending: Option<(Pending, Exchange)>,
+    /// A waiting XML-RPC reply or web action; later requests wait behind it.
+    pending: Option<(Wait, Exchange)>,
     /// An open `/logtail` or `/mainlogtail` stream; later requests wait behind it.
     tail: Option<LogTail>,
     writable: bool,
+}
+
+/// A reply that waits for the state machine.
+enum Wait {
+    /// An XML-RPC call (`startProcess(name, wait=True)` ...).
+    Rpc(Pending),
+    /// A web UI action (Stop, Restart All ...); see [`crate::web`].
+    Web(supervisor_web::Waiting),
 }
 
 /// Listeners and connections.
@@ -89,6 +97,8 @@ pub struct Net {
     registry: Registry,
     /// The poll timer of log streams and queued stdin data.
     ticker: Ticker,
+    /// The web UI's state (its session key).
+    web: supervisor_web::Web,
 }
 
 fn now_unix() -> i64 {
@@ -113,6 +123,7 @@ impl Net {
             conns: HashMap::new(),
             registry,
             ticker: Ticker::default(),
+            web: crate::web::new(),
         })
     }
 
@@ -194,7 +205,9 @@ impl Net {
         let credentials = self.servers[conn.server].credentials.clone();
         while conn.pending.is_none() && conn.tail.is_none() && !conn.closing {
             match conn.parser.next_request() {
-                Ok(Some(request)) => handle(conn, request, credentials.as_ref(), core),
+                Ok(Some(request)) => {
+                    handle(conn, request, credentials.as_ref(), &mut self.web, core)
+                }
                 Ok(None) => break,
                 Err(e) => {
                     if let Some((version, code)) = e.reply() {
@@ -261,13 +274,17 @@ impl Net {
             .conns
             .iter_mut()
             .filter_map(|(token, conn)| {
-                let (pending, ex) = conn.pending.as_mut()?;
-                let result = pending.poll(core)?;
-                let body = match result {
-                    Ok(value) => encode_response(&value),
-                    Err(fault) => encode_fault(&fault),
+                let (wait, ex) = conn.pending.as_mut()?;
+                let reply = match wait {
+                    Wait::Rpc(pending) => {
+                        let body = match pending.poll(core)? {
+                            Ok(value) => encode_response(&value),
+                            Err(fault) => encode_fault(&fault),
+                        };
+                        http::xmlrpc_reply(*ex, &body, now_unix())
+                    }
+                    Wait::Web(waiting) => crate::web::poll(waiting, *ex, core, now_unix())?,
                 };
-                let reply = http::xmlrpc_reply(*ex, &body, now_unix());
                 conn.out.extend(reply.bytes);
                 conn.closing |= reply.close;
                 conn.pending = None;
@@ -341,7 +358,13 @@ impl Net {
 }
 
 /// Answers one request: authentication first, then routing.
-fn handle(conn: &mut Conn, request: Request, credentials: Option<&Credentials>, core: &mut Core) {
+fn handle(
+    conn: &mut Conn,
+    request: Request,
+    credentials: Option<&Credentials>,
+    web: &mut supervisor_web::Web,
+    core: &mut Core,
+) {
     let ex = Exchange::from(&request);
     let now = now_unix();
     if let Some(credentials) = credentials {
@@ -420,7 +443,20 @@ fn handle(conn: &mut Conn, request: Request, credentials: Option<&Credentials>, 
                 conn.out.extend(reply.bytes);
                 conn.closing |= reply.close;
             }
-            Outcome::Pending(pending) => conn.pending = Some((pending, ex)),
+            Outcome::Pending(pending) => conn.pending = Some((Wait::Rpc(pending), ex)),
+        }
+        return;
+    }
+    // Web UI: status and tail pages, their assets and form actions (crate::web).
+    if crate::web::matches(request.path()) {
+        match crate::web::handle(web, &request, core, now) {
+            crate::web::Handled::Reply(reply) => {
+                conn.out.extend(reply.bytes);
+                conn.closing |= reply.close;
+            }
+            crate::web::Handled::Waiting(waiting) => {
+                conn.pending = Some((Wait::Web(waiting), ex));
+            }
         }
         return;
     }
