@@ -89,6 +89,8 @@ pub struct Core {
     pub(crate) utc_offset: i32,
     /// Set once every process is stopped after a shutdown or restart request.
     pub finished: Option<SupervisorState>,
+    /// The buffer child output is read into, allocated once.
+    read_buf: Box<[u8]>,
 }
 
 impl Core {
@@ -109,6 +111,7 @@ impl Core {
             pid: std::process::id(),
             utc_offset,
             finished: None,
+            read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
             config,
             active: Vec::new(),
             stdin_backlog: HashMap::new(),
@@ -439,11 +442,11 @@ impl Core {
         }
         let mut echo = Vec::new();
         if let Some(splitter) = pipe.splitter.as_mut() {
-            let mut buf = vec![0u8; READ_CHUNK];
+            let buf = &mut self.read_buf;
             let mut pieces = Vec::new();
 
             while !eof {
-                match nix::unistd::read(&pipe.fd, &mut buf) {
+                match nix::unistd::read(&pipe.fd, buf) {
                     Ok(0) => {
                         eof = true;
                         splitter.finish(&mut pieces);

@@ -376,7 +376,10 @@ fn event_loop(
                 core.read_pipe(token);
             }
         }
-        core.table.handle_timeout(Core::timestamp());
+        let now = Core::timestamp();
+        if core.table.poll_timeout().is_some_and(|due| due <= now.mono) {
+            core.table.handle_timeout(now);
+        }
         net.tick(core);
     }
 }
