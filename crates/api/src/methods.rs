@@ -370,7 +370,9 @@ fn process_info(host: &dyn Host, id: ProcessId) -> Value {
             .unwrap_or_default()
     };
     let (stdout, stderr) = (show(Channel::Stdout), show(Channel::Stderr));
-    Value::structure([
+    // Keys are distinct: build the struct directly (Value::structure checks for
+    // repeats, which costs a search per member on the hot getAllProcessInfo path).
+    let members: [(&str, Value); 14] = [
         ("name", Value::from(info.name)),
         ("group", Value::from(info.group)),
         ("start", Value::capped_int(info.start)),
@@ -385,7 +387,13 @@ fn process_info(host: &dyn Host, id: ProcessId) -> Value {
         ("stderr_logfile", Value::from(stderr)),
         ("pid", Value::capped_int(i64::from(info.pid))),
         ("description", Value::from(info.description)),
-    ])
+    ];
+    Value::Struct(
+        members
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
 }
 
 fn get_process_info(host: &mut dyn Host, params: &[Value]) -> Outcome {
