@@ -2,6 +2,7 @@
 //! `realize`) and `ClientOptions.read_config`, step for step, so that values, defaults,
 //! warnings and error texts come out as Supervisor's.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::datatypes::{
@@ -13,7 +14,7 @@ use crate::datatypes::{
 use crate::error::ConfigError;
 use crate::glob::glob;
 use crate::host::{Environment, FileSystem, abspath, dirname, join, normalize_path};
-use crate::ini::Ini;
+use crate::ini::{Entry, Ini, Section};
 use crate::model::{
     ClientConfig, Config, EVENT_TYPES, FcgiSocket, GroupConfig, GroupKind, InetHttpServerConfig,
     LogFile, MainLogFile, Owner, PluginConfig, ProcessConfig, SupervisordConfig,
@@ -31,21 +32,34 @@ const KNOWN_SPECS: [&str; 3] = [
 
 /// Supervisor's `expand`: `s % expansions`, with its two error texts.
 pub fn expand(s: &str, expansions: &Expansions, name: &str) -> Result<String, String> {
-    if !s.contains('%') {
-        return Ok(s.to_owned());
-    }
-    py::format(s, expansions).map_err(|e| expand_error(s, expansions, name, e))
+    expand_in(s, &[expansions], name).map(Cow::into_owned)
 }
 
-fn expand_error(s: &str, expansions: &Expansions, name: &str, e: FormatError) -> String {
+/// [`expand`] over layered mappings (see [`py::format_layers`]); text without `%`
+/// comes back borrowed.
+fn expand_in<'s>(s: &'s str, layers: &[&Expansions], name: &str) -> Result<Cow<'s, str>, String> {
+    if !s.contains('%') {
+        return Ok(Cow::Borrowed(s));
+    }
+    py::format_layers(s, layers)
+        .map(Cow::Owned)
+        .map_err(|e| expand_error(s, layers, name, e))
+}
+
+fn expand_error(s: &str, layers: &[&Expansions], name: &str, e: FormatError) -> String {
     match e {
-        FormatError::MissingName(key) => format!(
-            "Format string {} for {} contains names ({}) which cannot be expanded. Available names: {}",
-            py::repr(s),
-            py::repr(name),
-            py::repr(&key),
-            expansions.sorted_names().join(", ")
-        ),
+        FormatError::MissingName(key) => {
+            let mut names: Vec<&str> = layers.iter().flat_map(|m| m.names()).collect();
+            names.sort_unstable();
+            names.dedup();
+            format!(
+                "Format string {} for {} contains names ({}) which cannot be expanded. Available names: {}",
+                py::repr(s),
+                py::repr(name),
+                py::repr(&key),
+                names.join(", ")
+            )
+        }
         FormatError::Bad(why) => format!(
             "Format string {} for {} is badly formatted: {why}",
             py::repr(s),
@@ -132,46 +146,87 @@ struct Loader<'a> {
     infos: Vec<String>,
 }
 
-impl Loader<'_> {
-    /// `saneget`: the raw value (with `[DEFAULT]` fallback) expanded against the
-    /// environment plus `extra`; `None` when absent.
-    fn get(
-        &self,
-        section: &str,
-        option: &str,
-        extra: &Expansions,
-    ) -> Result<Option<String>, String> {
-        let Some(raw) = self.parser.get(section, option) else {
+/// One section as `saneget` reads it: its own keys, then `[DEFAULT]`'s, expanded
+/// against the environment plus the caller's expansions. Resolved once per section so
+/// that each option costs a short scan and no allocation unless it expands.
+#[derive(Clone, Copy)]
+struct View<'a> {
+    name: &'a str,
+    section: Option<&'a Section>,
+    defaults: &'a [Entry],
+}
+
+impl<'a> View<'a> {
+    /// The raw value (with `[DEFAULT]` fallback).
+    fn raw(&self, option: &str) -> Option<&'a str> {
+        let section = self.section?;
+        section
+            .entries
+            .iter()
+            .chain(self.defaults)
+            .find(|e| e.key == option)
+            .map(|e| e.value.as_str())
+    }
+
+    /// `saneget`: the value expanded against `layers` (the first is the environment);
+    /// `None` when absent.
+    fn get(&self, option: &str, layers: &[&Expansions]) -> Result<Option<Cow<'a, str>>, String> {
+        let Some(raw) = self.raw(option) else {
             return Ok(None);
         };
         if !raw.contains('%') {
-            return Ok(Some(raw.to_owned()));
+            return Ok(Some(Cow::Borrowed(raw)));
         }
-        match py::format_over(raw, &self.environ, extra) {
-            Ok(v) => Ok(Some(v)),
-            Err(e) => {
-                let mut combined = self.environ.clone();
-                combined.update(extra);
-                Err(expand_error(
-                    raw,
-                    &combined,
-                    &format!("{section}.{option}"),
-                    e,
-                ))
-            }
+        match py::format_layers(raw, layers) {
+            Ok(v) => Ok(Some(Cow::Owned(v))),
+            Err(e) => Err(expand_error(
+                raw,
+                layers,
+                &format!("{}.{option}", self.name),
+                e,
+            )),
         }
     }
 
     fn get_or(
         &self,
-        section: &str,
+        option: &str,
+        layers: &[&Expansions],
+        default: &'a str,
+    ) -> Result<Cow<'a, str>, String> {
+        Ok(self.get(option, layers)?.unwrap_or(Cow::Borrowed(default)))
+    }
+}
+
+impl Loader<'_> {
+    fn view<'s>(&'s self, section: &'s str) -> View<'s> {
+        View {
+            name: section,
+            section: self.parser.section(section),
+            defaults: self.parser.defaults(),
+        }
+    }
+
+    /// `saneget`: the raw value (with `[DEFAULT]` fallback) expanded against the
+    /// environment plus `extra`; `None` when absent.
+    fn get<'s>(
+        &'s self,
+        section: &'s str,
         option: &str,
         extra: &Expansions,
-        default: &str,
-    ) -> Result<String, String> {
-        Ok(self
-            .get(section, option, extra)?
-            .unwrap_or_else(|| default.to_owned()))
+    ) -> Result<Option<Cow<'s, str>>, String> {
+        self.view(section).get(option, &[&self.environ, extra])
+    }
+
+    fn get_or<'s>(
+        &'s self,
+        section: &'s str,
+        option: &str,
+        extra: &Expansions,
+        default: &'s str,
+    ) -> Result<Cow<'s, str>, String> {
+        self.view(section)
+            .get_or(option, &[&self.environ, extra], default)
     }
 
     fn here_only(&self) -> Expansions {
@@ -224,14 +279,15 @@ impl Loader<'_> {
         let here = self.here_only();
         let env = self.env;
         let fs = self.fs;
-        let get = |opt: &str, default: &str| self.get_or(s, opt, &here, default);
+        let get =
+            |opt: &str, default: &str| self.get_or(s, opt, &here, default).map(Cow::into_owned);
         let minfds = integer(&get("minfds", "1024")?)?;
         let minprocs = integer(&get("minprocs", "200")?)?;
         let directory = match self.get(s, "directory", &here)? {
             None => None,
             Some(d) => Some(existing_directory(&d, env, fs)?),
         };
-        let user = self.get(s, "user", &here)?;
+        let user = self.get(s, "user", &here)?.map(Cow::into_owned);
         let umask = octal_type(&get("umask", "022")?)?;
         let logfile = existing_dirpath(&get("logfile", "supervisord.log")?, env, fs)?;
         let logfile_maxbytes = byte_size(&get("logfile_maxbytes", "50MB")?)?;
@@ -296,7 +352,7 @@ impl Loader<'_> {
                 )
                 .into());
             };
-            if !KNOWN_SPECS.contains(&factory.as_str()) {
+            if !KNOWN_SPECS.contains(&&*factory) {
                 return Err(
                     format!("{factory} cannot be resolved within [{}]", section.name).into(),
                 );
@@ -305,12 +361,12 @@ impl Loader<'_> {
             for k in self.parser.options(&section.name) {
                 if k != factory_key {
                     let v = self.get(&section.name, k, &none)?.unwrap_or_default();
-                    extras.push((k.to_owned(), v));
+                    extras.push((k.to_owned(), v.into_owned()));
                 }
             }
             out.push(PluginConfig {
                 name: name.to_owned(),
-                factory,
+                factory: factory.into_owned(),
                 extras,
             });
         }
@@ -329,76 +385,79 @@ impl Loader<'_> {
         section: &str,
         group_name: &str,
     ) -> Result<Vec<ProcessConfig>, ConfigError> {
-        self.processes_inner(section, group_name)
+        let mut warnings = Vec::new();
+        let processes = self
+            .processes_inner(section, group_name, &mut warnings)
             .map_err(|message| ConfigError::InSection {
                 message,
                 section: section.to_owned(),
                 file: self.section_file(section),
-            })
+            })?;
+        self.warnings.append(&mut warnings);
+        Ok(processes)
     }
 
+    /// Supervisor's `processes_from_section`. Python keeps one expansions dict per
+    /// section and mutates it per process; here that dict is three layers read as one
+    /// (see [`py::format_layers`]), so nothing is copied per process:
+    /// `head` holds the section's names plus `process_num` and `numprocs`, `tail` the
+    /// `ENV_` names that processes' `environment=` added (a stale one stays, as in
+    /// Python), `cur` the names this process's `environment=` overrides in the
+    /// environment. The dict is then `[head, environ, tail, cur]`, and `saneget`'s
+    /// union with the environment is `[environ, head, tail, cur]`.
     fn processes_inner(
-        &mut self,
+        &self,
         section: &str,
         group_name: &str,
+        warnings: &mut Vec<String>,
     ) -> Result<Vec<ProcessConfig>, String> {
         let env = self.env;
         let fs = self.fs;
+        let environ = &self.environ;
+        let view = self.view(section);
         let program_name = process_or_group_name(section.split_once(':').map_or("", |(_, n)| n))?;
-        let mut common = Expansions::new();
-        common.set_str("here", &self.here);
-        common.set_str("program_name", &program_name);
-        common.set_str("host_node_name", &env.host_node_name);
-        common.set_str("group_name", group_name);
-        let priority = integer(&self.get_or(section, "priority", &common, "999")?)?;
-        let autostart = boolean(&self.get_or(section, "autostart", &common, "true")?)?;
-        let autorestart =
-            auto_restart(&self.get_or(section, "autorestart", &common, "unexpected")?)?;
-        let startsecs = integer(&self.get_or(section, "startsecs", &common, "1")?)?;
-        let startretries = integer(&self.get_or(section, "startretries", &common, "3")?)?;
-        let stopsignal = signal_number(&self.get_or(section, "stopsignal", &common, "TERM")?)?;
-        let stopwaitsecs = integer(&self.get_or(section, "stopwaitsecs", &common, "10")?)?;
-        let stopasgroup = boolean(&self.get_or(section, "stopasgroup", &common, "false")?)?;
-        let killasgroup = boolean(&self.get_or(
-            section,
+        let mut head = Expansions::new();
+        head.set_str("here", &self.here);
+        head.set_str("program_name", &program_name);
+        head.set_str("host_node_name", &env.host_node_name);
+        head.set_str("group_name", group_name);
+        let get_or =
+            |option: &str, default: &'static str| view.get_or(option, &[environ, &head], default);
+        let priority = integer(&get_or("priority", "999")?)?;
+        let autostart = boolean(&get_or("autostart", "true")?)?;
+        let autorestart = auto_restart(&get_or("autorestart", "unexpected")?)?;
+        let startsecs = integer(&get_or("startsecs", "1")?)?;
+        let startretries = integer(&get_or("startretries", "3")?)?;
+        let stopsignal = signal_number(&get_or("stopsignal", "TERM")?)?;
+        let stopwaitsecs = integer(&get_or("stopwaitsecs", "10")?)?;
+        let stopasgroup = boolean(&get_or("stopasgroup", "false")?)?;
+        let killasgroup = boolean(&get_or(
             "killasgroup",
-            &common,
             if stopasgroup { "true" } else { "false" },
         )?)?;
-        let exitcodes = list_of_exitcodes(&self.get_or(section, "exitcodes", &common, "0")?)?;
-        let redirect_stderr =
-            boolean(&self.get_or(section, "redirect_stderr", &common, "false")?)?;
-        let numprocs = integer(&self.get_or(section, "numprocs", &common, "1")?)?;
-        let numprocs_start = integer(&self.get_or(section, "numprocs_start", &common, "0")?)?;
-        let environment_str = self
-            .parser
-            .get(section, "environment")
-            .unwrap_or("")
-            .to_owned();
-        let stdout_cmaxbytes =
-            byte_size(&self.get_or(section, "stdout_capture_maxbytes", &common, "0")?)?;
-        let stdout_events =
-            boolean(&self.get_or(section, "stdout_events_enabled", &common, "false")?)?;
-        let stderr_cmaxbytes =
-            byte_size(&self.get_or(section, "stderr_capture_maxbytes", &common, "0")?)?;
-        let stderr_events =
-            boolean(&self.get_or(section, "stderr_events_enabled", &common, "false")?)?;
-        let serverurl = self
-            .get(section, "serverurl", &common)?
-            .filter(|u| u.is_empty() || py::strip(u).to_uppercase() != "AUTO");
-        let uid = match self.get(section, "user", &common)? {
+        let exitcodes = list_of_exitcodes(&get_or("exitcodes", "0")?)?;
+        let redirect_stderr = boolean(&get_or("redirect_stderr", "false")?)?;
+        let numprocs = integer(&get_or("numprocs", "1")?)?;
+        let numprocs_start = integer(&get_or("numprocs_start", "0")?)?;
+        let environment_str = view.raw("environment").unwrap_or("");
+        let stdout_cmaxbytes = byte_size(&get_or("stdout_capture_maxbytes", "0")?)?;
+        let stdout_events = boolean(&get_or("stdout_events_enabled", "false")?)?;
+        let stderr_cmaxbytes = byte_size(&get_or("stderr_capture_maxbytes", "0")?)?;
+        let stderr_events = boolean(&get_or("stderr_events_enabled", "false")?)?;
+        let serverurl = view
+            .get("serverurl", &[environ, &head])?
+            .filter(|u| u.is_empty() || py::strip(u).to_uppercase() != "AUTO")
+            .map(Cow::into_owned);
+        let uid = match view.get("user", &[environ, &head])? {
             None => None,
             Some(u) => Some(name_to_uid(&u, fs)?),
         };
-        let umask = match self.get(section, "umask", &common)? {
+        let umask = match view.get("umask", &[environ, &head])? {
             None => None,
             Some(u) => Some(octal_type(&u)?),
         };
-        let process_name = process_or_group_name(
-            self.parser
-                .get(section, "process_name")
-                .unwrap_or("%(program_name)s"),
-        )?;
+        let process_name =
+            process_or_group_name(view.raw("process_name").unwrap_or("%(program_name)s"))?;
         if numprocs > 1 && !process_name.contains("%(process_num)") {
             return Err(
                 "%(process_num) must be present within process_name when numprocs > 1".to_owned(),
@@ -407,43 +466,59 @@ impl Loader<'_> {
         if stopasgroup && !killasgroup {
             return Err("Cannot set stopasgroup=true and killasgroup=false".to_owned());
         }
+        const CHANNELS: [[&str; 4]; 2] = [
+            [
+                "stdout_logfile",
+                "stdout_syslog",
+                "stdout_logfile_backups",
+                "stdout_logfile_maxbytes",
+            ],
+            [
+                "stderr_logfile",
+                "stderr_syslog",
+                "stderr_logfile_backups",
+                "stderr_logfile_maxbytes",
+            ],
+        ];
+        let mut tail = Expansions::new();
+        let mut cur = Expansions::new();
         let mut programs = Vec::new();
         let end = numprocs_start.saturating_add(numprocs.max(0));
         for process_num in numprocs_start..end {
-            common.set("process_num", Value::Int(process_num));
-            common.set("numprocs", Value::Int(numprocs));
-            common.update(&self.environ);
-            let environment =
-                dict_of_key_value_pairs(&expand(&environment_str, &common, "environment")?)?;
+            head.set("process_num", Value::Int(process_num));
+            head.set("numprocs", Value::Int(numprocs));
+            cur.clear();
+            let environment = dict_of_key_value_pairs(&expand_in(
+                environment_str,
+                &[&head, environ, &tail, &cur],
+                "environment",
+            )?)?;
             for (k, v) in &environment {
-                common.set_str(&format!("ENV_{k}"), v);
+                let name = format!("ENV_{k}");
+                if environ.get(&name).is_some() {
+                    cur.set_str(&name, v);
+                } else {
+                    tail.set_str(&name, v);
+                }
             }
-            let directory = self.get(section, "directory", &common)?;
+            let dict: [&Expansions; 4] = [&head, environ, &tail, &cur];
+            let sane: [&Expansions; 4] = [environ, &head, &tail, &cur];
+            let directory = view.get("directory", &sane)?.map(Cow::into_owned);
             let mut logs = [(LogFile::Auto, 0, 0, false), (LogFile::Auto, 0, 0, false)];
-            for (slot, channel) in ["stdout", "stderr"].into_iter().enumerate() {
-                let lf_key = format!("{channel}_logfile");
-                let sy_key = format!("{channel}_syslog");
-                let lf_val = match self.get(section, &lf_key, &common)? {
+            for (slot, [lf_key, sy_key, backups_key, maxbytes_key]) in
+                CHANNELS.into_iter().enumerate()
+            {
+                let lf_val = match view.get(lf_key, &sane)? {
                     None => Some(LogFile::Auto),
-                    Some(v) => logfile_name(&expand(&v, &common, &lf_key)?, env, fs)?,
+                    Some(v) => logfile_name(&expand_in(&v, &dict, lf_key)?, env, fs)?,
                 };
-                let backups = integer(&self.get_or(
-                    section,
-                    &format!("{channel}_logfile_backups"),
-                    &common,
-                    "10",
-                )?)?;
-                let maxbytes = byte_size(&self.get_or(
-                    section,
-                    &format!("{channel}_logfile_maxbytes"),
-                    &common,
-                    "50MB",
-                )?)?;
-                let mut syslog = boolean(&self.get_or(section, &sy_key, &common, "false")?)?;
+                let backups = integer(&view.get_or(backups_key, &sane, "10")?)?;
+                let maxbytes = byte_size(&view.get_or(maxbytes_key, &sane, "50MB")?)?;
+                let mut syslog = boolean(&view.get_or(sy_key, &sane, "false")?)?;
                 let lf_val = match lf_val {
                     Some(v) => v,
                     None => {
-                        self.warnings.push(format!(
+                        warnings.push(format!(
                             "For [{section}], {lf_key}=syslog but this is deprecated and will be removed.  Use {sy_key}=true to enable syslog instead."
                         ));
                         syslog = true;
@@ -451,7 +526,7 @@ impl Loader<'_> {
                     }
                 };
                 if lf_val == LogFile::Auto && maxbytes == 0 {
-                    self.warnings.push(format!(
+                    warnings.push(format!(
                         "For [{section}], AUTO logging used for {lf_key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
                     ));
                 }
@@ -459,23 +534,23 @@ impl Loader<'_> {
             }
             if redirect_stderr {
                 if matches!(logs[1].0, LogFile::Path(_)) {
-                    self.warnings.push(format!(
+                    warnings.push(format!(
                         "For [{section}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored"
                     ));
                 }
                 logs[1].0 = LogFile::None;
             }
-            let Some(command) = self.get(section, "command", &common)? else {
+            let Some(command) = view.get("command", &sane)? else {
                 return Err(format!(
                     "program section {section} does not specify a command"
                 ));
             };
-            let name = expand(&process_name, &common, "process_name")?;
+            let name = expand_in(&process_name, &dict, "process_name")?.into_owned();
             let [out, err] = logs;
             programs.push(ProcessConfig {
                 name,
                 group: group_name.to_owned(),
-                command,
+                command: command.into_owned(),
                 directory,
                 umask,
                 priority,
@@ -584,12 +659,14 @@ impl Loader<'_> {
                 )
                 .into());
             }
-            let result_handler = self.get_or(
-                section,
-                "result_handler",
-                &here,
-                "supervisor.dispatchers:default_handler",
-            )?;
+            let result_handler = self
+                .get_or(
+                    section,
+                    "result_handler",
+                    &here,
+                    "supervisor.dispatchers:default_handler",
+                )?
+                .into_owned();
             if !KNOWN_SPECS.contains(&result_handler.as_str()) {
                 return Err(
                     format!("{result_handler} cannot be resolved within [{section}]").into(),
@@ -745,7 +822,7 @@ impl Loader<'_> {
             )
             .into());
         }
-        Ok((username, password))
+        Ok((username.map(Cow::into_owned), password.map(Cow::into_owned)))
     }
 
     fn servers(
@@ -909,13 +986,17 @@ pub fn load_client(
     let here = loader.here_only();
     let none = Expansions::new();
     let defaults = ClientConfig::default();
-    let mut serverurl = loader.get_or(s, "serverurl", &here, &defaults.serverurl)?;
+    let mut serverurl = loader
+        .get_or(s, "serverurl", &here, &defaults.serverurl)?
+        .into_owned();
     if let Some(p) = serverurl.strip_prefix("unix://") {
         serverurl = format!("unix://{}", normalize_path(p, env, fs));
     }
-    let prompt = loader.get_or(s, "prompt", &none, &defaults.prompt)?;
-    let username = loader.get(s, "username", &none)?;
-    let password = loader.get(s, "password", &none)?;
+    let prompt = loader
+        .get_or(s, "prompt", &none, &defaults.prompt)?
+        .into_owned();
+    let username = loader.get(s, "username", &none)?.map(Cow::into_owned);
+    let password = loader.get(s, "password", &none)?.map(Cow::into_owned);
     let history_file = loader
         .get(s, "history_file", &here)?
         .filter(|h| !h.is_empty())

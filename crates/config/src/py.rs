@@ -214,6 +214,16 @@ impl Expansions {
         self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
+    /// Removes every entry, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// The names, in insertion order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_str())
+    }
+
     /// The names, sorted as Python's `list.sort`.
     pub fn sorted_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.entries.iter().map(|(k, _)| k.as_str()).collect();
@@ -247,28 +257,24 @@ pub enum FormatError {
 
 /// The argument a conversion consumes: the mapping itself or a looked-up value.
 enum Arg<'a> {
-    Dict(Chain<'a>),
+    Dict(Layers<'a>),
     Value(&'a Value),
 }
 
-/// A mapping seen through two layers: `over` wins, as in `dict(base, **over)`.
+/// Mappings read as the one Python `dict` built by updating the first with each next:
+/// later layers win, and a name keeps the position of its first appearance.
 #[derive(Clone, Copy)]
-struct Chain<'a> {
-    base: &'a Expansions,
-    over: Option<&'a Expansions>,
-}
+struct Layers<'a>(&'a [&'a Expansions]);
 
-impl<'a> Chain<'a> {
+impl<'a> Layers<'a> {
     fn get(&self, name: &str) -> Option<&'a Value> {
-        self.over
-            .and_then(|o| o.get(name))
-            .or_else(|| self.base.get(name))
+        self.0.iter().rev().find_map(|m| m.get(name))
     }
 
     fn merged(&self) -> Expansions {
-        let mut m = self.base.clone();
-        if let Some(o) = self.over {
-            m.update(o);
+        let mut m = Expansions::new();
+        for layer in self.0 {
+            m.update(layer);
         }
         m
     }
@@ -298,56 +304,52 @@ struct Spec {
 /// Python's `format % mapping` for a `dict` of strings and integers: `%(name)s`,
 /// `%(name)02d`, `%%`, flags `-+ #0`, width, precision, conversions `sdiuoxXeEfFgGcra`.
 pub fn format(fmt: &str, map: &Expansions) -> Result<String, FormatError> {
-    format_chain(
-        fmt,
-        Chain {
-            base: map,
-            over: None,
-        },
-    )
+    format_layers(fmt, &[map])
 }
 
 /// [`format()`] over the union of two mappings, `over` taking precedence (what Python
 /// builds with `dict(list(base.items()) + list(over.items()))`), without building it.
 pub fn format_over(fmt: &str, base: &Expansions, over: &Expansions) -> Result<String, FormatError> {
-    format_chain(
-        fmt,
-        Chain {
-            base,
-            over: Some(over),
-        },
-    )
+    format_layers(fmt, &[base, over])
 }
 
-fn format_chain(fmt: &str, map: Chain<'_>) -> Result<String, FormatError> {
-    let chars: Vec<char> = fmt.chars().collect();
-    let mut out = String::with_capacity(fmt.len());
+/// [`format()`] over the union of several mappings, as if the first were updated with
+/// each next in turn (later ones win; a name keeps its first position), without
+/// building that union.
+pub fn format_layers(fmt: &str, layers: &[&Expansions]) -> Result<String, FormatError> {
+    let map = Layers(layers);
+    let bytes = fmt.as_bytes();
+    let n = bytes.len();
+    let mut out = String::with_capacity(fmt.len() + 16);
     let mut i = 0;
-    let n = chars.len();
     let mut avail: Option<Arg<'_>> = Some(Arg::Dict(map));
     let bad = |m: &str| FormatError::Bad(m.to_owned());
     let not_enough = || bad("not enough arguments for format string");
     let incomplete = || bad("incomplete format");
-    while i < n {
-        if chars[i] != '%' {
-            out.push(chars[i]);
-            i += 1;
-            continue;
+    loop {
+        match fmt[i..].find('%') {
+            None => {
+                out.push_str(&fmt[i..]);
+                return Ok(out);
+            }
+            Some(off) => {
+                out.push_str(&fmt[i..i + off]);
+                i += off + 1;
+            }
         }
-        i += 1;
-        if i < n && chars[i] == '%' {
+        if i < n && bytes[i] == b'%' {
             out.push('%');
             i += 1;
             continue;
         }
-        if i < n && chars[i] == '(' {
+        if i < n && bytes[i] == b'(' {
             let mut depth = 1;
             let start = i + 1;
             let mut j = start;
             while j < n && depth > 0 {
-                match chars[j] {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
+                match bytes[j] {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
                     _ => {}
                 }
                 j += 1;
@@ -355,26 +357,26 @@ fn format_chain(fmt: &str, map: Chain<'_>) -> Result<String, FormatError> {
             if depth > 0 {
                 return Err(bad("incomplete format key"));
             }
-            let key: String = chars[start..j - 1].iter().collect();
-            match map.get(&key) {
+            let key = &fmt[start..j - 1];
+            match map.get(key) {
                 Some(v) => avail = Some(Arg::Value(v)),
-                None => return Err(FormatError::MissingName(key)),
+                None => return Err(FormatError::MissingName(key.to_owned())),
             }
             i = j;
         }
         let mut spec = Spec::default();
         while i < n {
-            match chars[i] {
-                '-' => spec.left = true,
-                '+' => spec.plus = true,
-                ' ' => spec.blank = true,
-                '#' => spec.alt = true,
-                '0' => spec.zero = true,
+            match bytes[i] {
+                b'-' => spec.left = true,
+                b'+' => spec.plus = true,
+                b' ' => spec.blank = true,
+                b'#' => spec.alt = true,
+                b'0' => spec.zero = true,
                 _ => break,
             }
             i += 1;
         }
-        if i < n && chars[i] == '*' {
+        if i < n && bytes[i] == b'*' {
             match avail.take() {
                 None => return Err(not_enough()),
                 Some(Arg::Value(Value::Int(w))) => {
@@ -391,13 +393,13 @@ fn format_chain(fmt: &str, map: Chain<'_>) -> Result<String, FormatError> {
             }
             i += 1;
         } else {
-            let (w, next) = read_number(&chars, i).map_err(|()| bad("width too big"))?;
+            let (w, next) = read_number(bytes, i).map_err(|()| bad("width too big"))?;
             spec.width = w;
             i = next;
         }
-        if i < n && chars[i] == '.' {
+        if i < n && bytes[i] == b'.' {
             i += 1;
-            if i < n && chars[i] == '*' {
+            if i < n && bytes[i] == b'*' {
                 match avail.take() {
                     None => return Err(not_enough()),
                     Some(Arg::Value(Value::Int(p))) => {
@@ -411,30 +413,39 @@ fn format_chain(fmt: &str, map: Chain<'_>) -> Result<String, FormatError> {
                 }
                 i += 1;
             } else {
-                let (p, next) = read_number(&chars, i).map_err(|()| bad("precision too big"))?;
+                let (p, next) = read_number(bytes, i).map_err(|()| bad("precision too big"))?;
                 spec.prec = Some(p.unwrap_or(0));
                 i = next;
             }
         }
-        if i < n && matches!(chars[i], 'h' | 'l' | 'L') {
+        if i < n && matches!(bytes[i], b'h' | b'l' | b'L') {
             i += 1;
         }
-        if i >= n {
+        let Some(conv) = fmt[i..].chars().next() else {
             return Err(incomplete());
-        }
-        let conv = chars[i];
-        let index = i;
-        i += 1;
+        };
         if !"sdiuoxXeEfFgGcra".contains(conv) {
+            // Python reports the position in characters, not bytes.
+            let index = fmt[..i].chars().count();
             return Err(bad(&format!(
                 "unsupported format character '{conv}' (0x{:x}) at index {index}",
                 conv as u32
             )));
         }
+        i += conv.len_utf8();
         let arg = avail.take().ok_or_else(not_enough)?;
-        out.push_str(&convert(conv, &spec, &arg)?);
+        let plain = spec.width.is_none() && spec.prec.is_none();
+        match (conv, &arg) {
+            ('s', Arg::Value(Value::Str(v))) if plain => out.push_str(v),
+            ('s', Arg::Value(Value::Int(v))) if plain => {
+                let _ = write!(out, "{v}");
+            }
+            ('d' | 'i' | 'u', Arg::Value(Value::Int(v))) if plain && !spec.plus && !spec.blank => {
+                let _ = write!(out, "{v}");
+            }
+            _ => out.push_str(&convert(conv, &spec, &arg)?),
+        }
     }
-    Ok(out)
 }
 
 /// The largest width or precision honoured. Python accepts any `Py_ssize_t` and then
@@ -442,10 +453,10 @@ fn format_chain(fmt: &str, map: Chain<'_>) -> Result<String, FormatError> {
 /// too big" instead of allocating gigabytes.
 const MAX_WIDTH: usize = 1 << 20;
 
-fn read_number(chars: &[char], mut i: usize) -> Result<(Option<usize>, usize), ()> {
+fn read_number(bytes: &[u8], mut i: usize) -> Result<(Option<usize>, usize), ()> {
     let mut value: Option<usize> = None;
-    while i < chars.len() && chars[i].is_ascii_digit() {
-        let d = chars[i] as usize - '0' as usize;
+    while i < bytes.len() && bytes[i].is_ascii_digit() {
+        let d = usize::from(bytes[i] - b'0');
         let v = value.unwrap_or(0);
         let v = v
             .checked_mul(10)
