@@ -3,6 +3,7 @@
 
 mod api;
 mod lifecycle;
+mod pidproxy;
 mod regression;
 mod robustness;
 mod rpc_oracle;

@@ -192,11 +192,7 @@ impl Core {
                 match event {
                     Event::Log(line) => self.log(level(line.level), &line.text),
                     Event::AllStopped(state) => self.finished = Some(state),
-                    Event::StateChange(change) if change.to_state.is_stopped() => {
-                        if let Some(p) = self.procs.get_mut(&change.id) {
-                            p.stdin = None;
-                        }
-                    }
+                    Event::StateChange(change) => self.release_if_gone(change.id),
                     _ => {}
                 }
             }
@@ -254,6 +250,18 @@ impl Core {
                 return;
             }
         };
+        if let Some(dir) = self.procs.get(&id).and_then(|p| p.config.directory.as_deref()) {
+            let missing = match std::fs::metadata(dir) {
+                Ok(meta) if meta.is_dir() => None,
+                Ok(_) => Some(nix::errno::Errno::ENOTDIR),
+                Err(e) => Some(nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0))),
+            };
+            if let Some(errno) = missing {
+                let msg = format!("couldn't chdir to {dir}: {errno:?}");
+                self.table.handle_spawn_failed(id, &msg, now);
+                return;
+            }
+        }
         if let Err(e) = self.open_logs(id) {
             let msg = format!(
                 "unknown error making dispatchers for '{}': {e}",
@@ -484,6 +492,25 @@ impl Core {
             let _ = self
                 .registry
                 .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
+            self.release_if_gone(pipe.id);
+        }
+    }
+
+    /// Once a process has no live pid, its stdin is closed; once its output pipes are
+    /// drained too, its log files are closed (reopened at the next spawn), as Supervisor
+    /// closes a finished process's dispatchers. A spawn that already replaced them keeps
+    /// the new ones.
+    fn release_if_gone(&mut self, id: ProcessId) {
+        if self.table.process(id).is_none_or(|p| p.pid().is_some()) {
+            return;
+        }
+        let drained = !self.pipes.values().any(|pipe| pipe.id == id);
+        if let Some(p) = self.procs.get_mut(&id) {
+            p.stdin = None;
+            if drained {
+                p.stdout_log = None;
+                p.stderr_log = None;
+            }
         }
     }
 

@@ -221,6 +221,7 @@ fn server_sections(config: &Config) -> Vec<(String, bool)> {
 /// ([`LocalClock::from_system`]). `first` is true for the first run of the process:
 /// only then are limits raised and, without `nodaemon`, the daemon detached.
 pub fn run(config: Config, clock: LocalClock, first: bool) -> Result<Exit, StartError> {
+    privileges::cloexec_inherited();
     let mut criticals = Vec::new();
     let mut infos = config.infos.clone();
     match &config.supervisord.user {

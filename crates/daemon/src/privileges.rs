@@ -143,3 +143,29 @@ pub fn daemonize(directory: Option<&str>, umask: u32) -> std::io::Result<Detache
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(umask));
     Ok(Detached { messages })
 }
+
+/// Marks every descriptor from 3 up close-on-exec, so that whatever supervisord inherited
+/// from its parent does not leak into the children (Supervisor closes 3..minfds in each
+/// child; the flag does the same without code between fork and exec).
+#[allow(unsafe_code)]
+pub fn cloexec_inherited() {
+    // SAFETY: close_range only changes descriptor flags; no memory is involved.
+    let done = unsafe { libc::close_range(3, libc::c_uint::MAX, libc::CLOSE_RANGE_CLOEXEC as i32) };
+    if done == 0 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let fds: Vec<i32> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&fd| fd >= 3)
+        .collect();
+    for fd in fds {
+        // SAFETY: setting FD_CLOEXEC on a descriptor number; one that was just closed
+        // (the directory listing's own) only makes fcntl fail.
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
+}
