@@ -10,3 +10,4 @@ mod rpc_oracle;
 mod skeleton;
 mod support_extra;
 mod util;
+mod web;

@@ -159,7 +159,7 @@ fn status_row(out: &mut String, row: &Row, token: &str) {
          <td class=\"state\"><span class=\"{class}\">{lower}</span></td>\
          <td class=\"desc\">{desc}</td>\
          <td class=\"name\"><a href=\"tail.html?processname={url}\">{text}</a></td>\
-         <td class=\"actions\"><form method=\"post\" action=\"index.html\">",
+         <td class=\"actions\"><div class=\"acts\"><form method=\"post\" action=\"index.html\">",
         state = escape(&row.statename),
         class = state_class(row.state),
         lower = escape(&row.statename.to_lowercase()),
@@ -177,7 +177,7 @@ fn status_row(out: &mut String, row: &Row, token: &str) {
         out,
         "</form><a class=\"button\" href=\"logtail/{url}\" target=\"_blank\">Tail -f Stdout</a>\
          <a class=\"button\" href=\"logtail/{url}/stderr\" target=\"_blank\">Tail -f Stderr</a>\
-         </td></tr>"
+         </div></td></tr>"
     );
 }
 
