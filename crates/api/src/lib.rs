@@ -39,6 +39,7 @@
 //!     fn clear_main_log(&mut self) -> Result<(), LogFileError> { Ok(()) }
 //!     fn clear_process_logs(&mut self, _: ProcessId) -> io::Result<()> { Ok(()) }
 //!     fn send_stdin(&mut self, _: ProcessId, _: &[u8]) -> io::Result<()> { Ok(()) }
+//!     fn send_remote_comm_event(&mut self, _: &str, _: &str) {}
 //!     fn group_configs(&self) -> &[GroupConfig] { &[] }
 //!     fn reload_config(&mut self) -> Result<GroupDiff, String> { Ok(GroupDiff::default()) }
 //!     fn add_group(&mut self, name: &str) -> Result<(), CommandError> {
@@ -126,6 +127,9 @@ pub trait Host {
     /// `sendProcessStdin`: queues `data` for the running child's stdin. An error (no
     /// pipe, the child closed it) becomes `NO_FILE`.
     fn send_stdin(&mut self, id: ProcessId, data: &[u8]) -> io::Result<()>;
+    /// `sendRemoteCommEvent`: publishes a `REMOTE_COMMUNICATION` event (payload
+    /// `type:KIND\nDATA`) to the eventlistener pools subscribed to it.
+    fn send_remote_comm_event(&mut self, kind: &str, data: &str);
     /// The group configurations read last (at startup or by `reloadConfig`), in file
     /// order; `getAllConfigInfo` shows them and `addProcessGroup` adds from them.
     fn group_configs(&self) -> &[GroupConfig];

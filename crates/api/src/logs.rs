@@ -194,9 +194,11 @@ pub(crate) fn send_process_stdin(host: &mut dyn Host, params: &[Value]) -> Outco
     }
 }
 
-/// `sendRemoteCommEvent(type, data)`: accepted and answered `True`. Supervisor does not
-/// check its state first, so this works during a shutdown too.
-pub(crate) fn send_remote_comm_event(_: &mut dyn Host, params: &[Value]) -> Outcome {
+/// `sendRemoteCommEvent(type, data)`: publishes the event and answers `True`. Both
+/// arguments appear as Python's `str()` shows them (Supervisor formats them with `%s`).
+/// Supervisor does not check its state first, so this works during a shutdown too.
+pub(crate) fn send_remote_comm_event(host: &mut dyn Host, params: &[Value]) -> Outcome {
     tryf!(arity(params, 2, 2));
+    host.send_remote_comm_event(&py_str(&params[0]), &py_str(&params[1]));
     done(Value::Bool(true))
 }

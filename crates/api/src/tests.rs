@@ -22,6 +22,7 @@ struct Fake {
     stdin: Vec<u8>,
     cleared: Vec<ProcessId>,
     reread: Result<GroupDiff, String>,
+    remote: Vec<(String, String)>,
 }
 
 impl Fake {
@@ -42,6 +43,7 @@ impl Fake {
             stdin: Vec::new(),
             cleared: Vec::new(),
             reread: Ok(GroupDiff::default()),
+            remote: Vec::new(),
         }
     }
 }
@@ -90,6 +92,9 @@ impl Host for Fake {
     fn send_stdin(&mut self, _: ProcessId, data: &[u8]) -> io::Result<()> {
         self.stdin.extend_from_slice(data);
         Ok(())
+    }
+    fn send_remote_comm_event(&mut self, kind: &str, data: &str) {
+        self.remote.push((kind.to_owned(), data.to_owned()));
     }
     fn group_configs(&self) -> &[GroupConfig] {
         &self.groups
@@ -249,6 +254,16 @@ fn stdin_faults_in_supervisors_order() {
         vec![s("t"), s("d")],
     );
     assert_eq!(event.unwrap(), Value::Bool(true));
+    let event = call(
+        &mut h,
+        "supervisor.sendRemoteCommEvent",
+        vec![Value::Int(5), Value::Bool(true)],
+    );
+    assert_eq!(event.unwrap(), Value::Bool(true));
+    assert_eq!(
+        h.remote,
+        [("t".into(), "d".into()), ("5".into(), "True".into())]
+    );
 }
 
 #[test]

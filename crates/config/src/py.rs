@@ -116,26 +116,12 @@ fn repr_200(s: &str) -> String {
 /// for base 8, the `0o` prefix. The error text is Python's (`invalid literal for int()
 /// with base 10: 'x'`); values beyond `i64` are refused with an `out of range` text.
 pub fn int(s: &str, base: u32) -> Result<i64, String> {
-    parse_int(s, base).map_err(|e| match e {
-        IntError::Invalid => format!(
+    let invalid = || {
+        format!(
             "invalid literal for int() with base {base}: {}",
             repr_200(s)
-        ),
-        IntError::OutOfRange => format!("{} is out of range", repr_200(s)),
-    })
-}
-
-/// Why [`parse_int`] refused a text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum IntError {
-    /// Python's `int()` would raise `ValueError`.
-    Invalid,
-    /// Python's `int()` would accept it, but it does not fit an `i64`.
-    OutOfRange,
-}
-
-/// [`int`] without building the error text.
-pub(crate) fn parse_int(s: &str, base: u32) -> Result<i64, IntError> {
+        )
+    };
     let t = strip(s);
     let (neg, rest) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -154,25 +140,21 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Result<i64, IntError> {
         rest
     };
     if rest.is_empty() || rest.starts_with('_') || rest.ends_with('_') || rest.contains("__") {
-        return Err(IntError::Invalid);
+        return Err(invalid());
     }
     let mut value: i128 = 0;
-    let mut too_big = false;
     for c in rest.chars() {
         if c == '_' {
             continue;
         }
-        let d = c.to_digit(base).ok_or(IntError::Invalid)?;
-        if !too_big {
-            value = value * i128::from(base) + i128::from(d);
-            too_big = value > i128::from(i64::MAX) + 1;
+        let d = c.to_digit(base).ok_or_else(invalid)?;
+        value = value * i128::from(base) + i128::from(d);
+        if value > i128::from(i64::MAX) + 1 {
+            return Err(format!("{} is out of range", repr_200(s)));
         }
     }
-    if too_big {
-        return Err(IntError::OutOfRange);
-    }
     let value = if neg { -value } else { value };
-    i64::try_from(value).map_err(|_| IntError::OutOfRange)
+    i64::try_from(value).map_err(|_| format!("{} is out of range", repr_200(s)))
 }
 
 /// A value an expansion name stands for: Supervisor's expansions are strings, except

@@ -12,6 +12,7 @@ use std::time::{Instant, SystemTime};
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 use supervisor_config::{Config, GroupConfig, LogFile, ProcessConfig};
+use supervisor_events::EventBus;
 use supervisor_log::{
     ChildLog, Level, Logger, OutputSplitter, Piece, RotatingFile, Spliced, create_auto_child_log,
     mainlog_message,
@@ -19,6 +20,7 @@ use supervisor_log::{
 use supervisor_process::{Action, Event, ExitStatus, LogLevel, ProcessId, ProcessTable, Timestamp};
 use supervisor_types::SupervisorState;
 
+use crate::events::Output;
 use crate::reap::Termination;
 use crate::spawn::{self, SpawnRequest};
 
@@ -89,6 +91,8 @@ pub struct Core {
     pub(crate) utc_offset: i32,
     /// Set once every process is stopped after a shutdown or restart request.
     pub finished: Option<SupervisorState>,
+    /// The eventlistener pools and the events on their way ([`crate::events`]).
+    pub(crate) events: EventBus,
     /// The buffer child output is read into, allocated once.
     read_buf: Box<[u8]>,
 }
@@ -112,6 +116,7 @@ impl Core {
             utc_offset,
             finished: None,
             read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            events: EventBus::new(&config.supervisord.identifier, Core::timestamp()),
             config,
             active: Vec::new(),
             stdin_backlog: HashMap::new(),
@@ -189,6 +194,10 @@ impl Core {
             }
             while let Some(event) = self.table.poll_event() {
                 busy = true;
+                // Events hook: every table event goes to the eventlistener pools.
+                if let Some(e) = crate::events::from_table(&event) {
+                    self.events.publish(e);
+                }
                 match event {
                     Event::Log(line) => self.log(level(line.level), &line.text),
                     Event::AllStopped(state) => self.finished = Some(state),
@@ -200,6 +209,7 @@ impl Core {
                 break;
             }
         }
+        self.pump_events();
     }
 
     fn act(&mut self, action: Action) {
@@ -395,6 +405,10 @@ impl Core {
 
     /// `None` when nothing needs the bytes in user space, so they can be spliced.
     fn splitter_for(&self, id: ProcessId, channel: Channel) -> Option<OutputSplitter> {
+        if channel == Channel::Stdout && self.is_listener(id) {
+            // Events hook: a listener's stdout is protocol, read into user space as is.
+            return Some(OutputSplitter::new(0, false));
+        }
         let c = &self.procs.get(&id)?.config;
         let (capture, events, syslog) = match channel {
             Channel::Stdout => (
@@ -428,6 +442,8 @@ impl Core {
             Channel::Stderr => p.stderr_log.as_mut(),
         };
         let mut eof = false;
+        let listener = pipe.channel == Channel::Stdout && self.events.is_listener(pipe.id);
+        let strip = self.config.supervisord.strip_ansi;
         if pipe.splitter.is_none() {
             loop {
                 let spliced = match log.as_deref_mut() {
@@ -449,6 +465,7 @@ impl Core {
             }
         }
         let mut echo = Vec::new();
+        let mut steps = Vec::new();
         if let Some(splitter) = pipe.splitter.as_mut() {
             let buf = &mut self.read_buf;
             let mut pieces = Vec::new();
@@ -469,14 +486,24 @@ impl Core {
                 }
                 for piece in pieces.drain(..) {
                     match piece {
+                        Piece::Output(data) if listener => {
+                            if let Some(log) = log.as_deref_mut() {
+                                let _ = log.write(&strip_if(strip, &data));
+                            }
+                            steps.push(Step::Protocol(data));
+                        }
                         Piece::Output(data) => {
                             if let Some(log) = log.as_deref_mut() {
                                 let _ = log.write(&data);
                             }
-                            echo.push(data);
+                            echo.push(data.clone());
+                            steps.push(Step::Event(Output::Log(data)));
                         }
-                        Piece::Captured(data) => echo.push(data),
-                        Piece::CommEvent(_) => {}
+                        Piece::Captured(data) => {
+                            echo.push(data.clone());
+                            steps.push(Step::Event(Output::Log(data)));
+                        }
+                        Piece::CommEvent(data) => steps.push(Step::Event(Output::Comm(data))),
                     }
                 }
             }
@@ -486,6 +513,18 @@ impl Core {
             for data in echo {
                 let message = mainlog_message(&name, channel, &data);
                 let _ = self.logger.log(Level::Debg, &message);
+            }
+        }
+        // Events hook: protocol bytes, PROCESS_LOG_* and PROCESS_COMMUNICATION_*.
+        let (id, channel) = (pipe.id, pipe.channel);
+        for step in steps {
+            match step {
+                Step::Protocol(data) => self.listener_output(id, &data),
+                Step::Event(output) => {
+                    if let Some(message) = self.output_event(id, channel, output) {
+                        self.log(Level::Debg, &message);
+                    }
+                }
             }
         }
         if eof && let Some(pipe) = self.pipes.remove(&token) {
@@ -592,7 +631,23 @@ pub(crate) fn process_spec(pc: &ProcessConfig) -> supervisor_process::ProcessSpe
     }
 }
 
-fn level(l: LogLevel) -> Level {
+/// What [`Core::read_pipe`] does with output once the pipe is drained.
+enum Step {
+    /// A listener's stdout: the eventlistener protocol.
+    Protocol(Vec<u8>),
+    /// A possible `PROCESS_LOG_*` or `PROCESS_COMMUNICATION_*` event.
+    Event(Output),
+}
+
+fn strip_if(strip: bool, data: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if strip {
+        supervisor_log::strip_ansi(data)
+    } else {
+        std::borrow::Cow::Borrowed(data)
+    }
+}
+
+pub(crate) fn level(l: LogLevel) -> Level {
     match l {
         LogLevel::Blather => Level::Blat,
         LogLevel::Trace => Level::Trac,

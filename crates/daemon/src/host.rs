@@ -2,6 +2,7 @@
 //! `Core` helpers behind them (adding and removing groups, re-reading the config file,
 //! writing to a child's stdin).
 
+use std::collections::HashMap;
 use std::io;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,9 @@ impl Core {
             processes: group.processes.iter().map(process_spec).collect(),
         };
         self.table.add_group(spec, Core::timestamp())?;
+        if let Some(pool) = crate::events::pool_spec(&group, &self.table) {
+            self.events.add_pool(pool);
+        }
         for pc in &group.processes {
             if let Some(id) = self.table.process_id(&group.name, &pc.name) {
                 let proc = self.new_proc(pc.clone());
@@ -70,6 +74,7 @@ impl Core {
             .map(<[ProcessId]>::to_vec)
             .unwrap_or_default();
         self.table.remove_group(name, Core::timestamp())?;
+        self.events.remove_pool(name);
         for id in &ids {
             self.procs.remove(id);
             self.stdin_backlog.remove(id);
@@ -92,17 +97,7 @@ impl Core {
     /// Writes `data` (after anything still queued) to the child's stdin without
     /// blocking; what the pipe cannot take now stays queued for [`Core::flush_stdin`].
     fn write_stdin(&mut self, id: ProcessId, data: &[u8]) -> io::Result<()> {
-        let Some(fd) = self.procs.get(&id).and_then(|p| p.stdin.as_ref()) else {
-            return Err(io::Error::from_raw_os_error(libc::EPIPE));
-        };
-        let mut queued = self.stdin_backlog.remove(&id).unwrap_or_default();
-        queued.extend_from_slice(data);
-        let written = write_some(fd.as_fd(), &queued)?;
-        if written < queued.len() {
-            queued.drain(..written);
-            self.stdin_backlog.insert(id, queued);
-        }
-        Ok(())
+        write_stdin_to(&self.procs, &mut self.stdin_backlog, id, data)
     }
 
     /// Retries queued stdin data; data for children whose stdin is gone is dropped, as
@@ -120,6 +115,27 @@ impl Core {
     pub(crate) fn has_stdin_backlog(&self) -> bool {
         !self.stdin_backlog.is_empty()
     }
+}
+
+/// [`Core::write_stdin`] on the two fields it needs, so that the eventlistener bus can
+/// write while it is borrowed.
+pub(crate) fn write_stdin_to(
+    procs: &HashMap<ProcessId, Proc>,
+    backlog: &mut HashMap<ProcessId, Vec<u8>>,
+    id: ProcessId,
+    data: &[u8],
+) -> io::Result<()> {
+    let Some(fd) = procs.get(&id).and_then(|p| p.stdin.as_ref()) else {
+        return Err(io::Error::from_raw_os_error(libc::EPIPE));
+    };
+    let mut queued = backlog.remove(&id).unwrap_or_default();
+    queued.extend_from_slice(data);
+    let written = write_some(fd.as_fd(), &queued)?;
+    if written < queued.len() {
+        queued.drain(..written);
+        backlog.insert(id, queued);
+    }
+    Ok(())
 }
 
 /// Writes as much of `data` as the non-blocking pipe takes now.
@@ -224,6 +240,14 @@ impl supervisor_api::Host for Core {
 
     fn send_stdin(&mut self, id: ProcessId, data: &[u8]) -> io::Result<()> {
         self.write_stdin(id, data)
+    }
+
+    fn send_remote_comm_event(&mut self, kind: &str, data: &str) {
+        self.events
+            .publish(supervisor_events::Event::RemoteCommunication {
+                kind: kind.to_owned(),
+                data: data.to_owned(),
+            });
     }
 
     fn group_configs(&self) -> &[GroupConfig] {

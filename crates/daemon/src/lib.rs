@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod core;
+mod events;
 mod host;
 mod listen;
 mod logtail;
@@ -356,6 +357,10 @@ fn event_loop(
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        let deadline = [deadline, core.events.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min();
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match poll.poll(&mut events, timeout) {
             Ok(()) => {}
