@@ -183,6 +183,31 @@ fn pages_are_served_on_the_unix_socket_and_actions_need_the_token() {
     assert!(state_of(&daemon, "ticker").contains("RUNNING"));
 }
 
+#[test]
+fn a_waiting_action_does_not_block_the_daemon() {
+    // It ignores SIGTERM, so its stop waits until the test kills it.
+    let scene = Scene::new(
+        "[program:stubborn]\ncommand=sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'\n\
+         startsecs=0\nstopwaitsecs=600\n",
+    );
+    let daemon = scene.start(Impl::Ours);
+    wait_state(&daemon, "stubborn", "RUNNING");
+    let socket = daemon.socket.clone();
+    let stopped = std::thread::spawn(move || act(Impl::Ours, &socket, "stop", "stubborn"));
+    // While the page waits for the stop, the daemon answers pages and calls.
+    wait_state(&daemon, "stubborn", "STOPPING");
+    let (head, body) = http(&daemon.socket, "GET / HTTP/1.0\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    assert!(body.contains("data-state=\"STOPPING\""));
+    assert!(!stopped.is_finished());
+    let kill = format!(
+        "{}<param><value><string>KILL</string></value></param>",
+        string_param("stubborn")
+    );
+    rpc(&daemon.socket, "supervisor.signalProcess", &kill).unwrap();
+    assert_eq!(stopped.join().unwrap(), "Process stubborn stopped");
+}
+
 /// node, chromium and playwright-core, or `None` with a message (a failure under CI).
 fn browser_tools() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");

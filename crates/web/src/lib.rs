@@ -1,7 +1,7 @@
 //! Supervisor's web UI: the status page, the tail page, and the actions of their forms,
 //! rendered from the XML-RPC api's data without touching a socket.
 //!
-//! [`Web::handle`] takes one HTTP request for a path [`matches`] accepts and a
+//! [`Web::handle`] takes one HTTP request for a path [`matches()`] accepts and a
 //! [`supervisor_api::Host`], reads what it shows through [`supervisor_api::dispatch`]
 //! (`getAllProcessInfo`, `getSupervisorVersion`, `getIdentification`,
 //! `readProcessStdoutLog`) and acts through it too (`startProcess`, `stopProcess`,
@@ -326,7 +326,7 @@ impl Web {
         }
     }
 
-    /// Answers a request for a path [`matches`] accepts (anything else is 404).
+    /// Answers a request for a path [`matches()`] accepts (anything else is 404).
     /// Authentication must have been checked already.
     pub fn handle(&mut self, host: &mut dyn Host, request: &Request) -> Reply {
         let Some(route) = route(request.path()) else {
