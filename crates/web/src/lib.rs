@@ -46,6 +46,7 @@
 //! #     fn clear_main_log(&mut self) -> Result<(), LogFileError> { Ok(()) }
 //! #     fn clear_process_logs(&mut self, _: ProcessId) -> io::Result<()> { Ok(()) }
 //! #     fn send_stdin(&mut self, _: ProcessId, _: &[u8]) -> io::Result<()> { Ok(()) }
+//! #     fn send_remote_comm_event(&mut self, _: &str, _: &str) {}
 //! #     fn group_configs(&self) -> &[GroupConfig] { &[] }
 //! #     fn reload_config(&mut self) -> Result<GroupDiff, String> { Ok(GroupDiff::default()) }
 //! #     fn add_group(&mut self, n: &str) -> Result<(), CommandError> { Err(CommandError::BadName(n.into())) }

@@ -87,6 +87,7 @@ impl Host for Fake {
     fn send_stdin(&mut self, _: ProcessId, _: &[u8]) -> io::Result<()> {
         Ok(())
     }
+    fn send_remote_comm_event(&mut self, _: &str, _: &str) {}
     fn group_configs(&self) -> &[GroupConfig] {
         &[]
     }
