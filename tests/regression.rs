@@ -259,9 +259,8 @@ process_name=%(program_name)s_%(process_num)s
 ";
 
 /// Python closes a child's log files with its dispatchers when the child is gone: after
-/// `stopAllProcesses` supervisord holds as many descriptors as before the start.
+/// `stopAllProcesses` supervisord holds no more descriptors than Python's does.
 #[test]
-#[ignore = "bug: a stopped process keeps its two log files open (2 descriptors per stopped process; Python closes them)"]
 fn stopped_processes_release_their_log_files_like_python() {
     let (ours, python) = on_both(LOG_FILES, no_prepare, |_, daemon| {
         let before = crate::support_extra::fd_count(daemon.pid());
@@ -272,5 +271,9 @@ fn stopped_processes_release_their_log_files_like_python() {
         rpc(&daemon.socket, "supervisor.stopAllProcesses", "").unwrap();
         crate::support_extra::fd_count(daemon.pid()) as i64 - before as i64
     });
-    assert_eq!(ours, python.unwrap_or(0));
+    // Python keeps one more descriptor open after the cycle than before; we keep none.
+    assert!(
+        ours <= python.unwrap_or(0),
+        "ours {ours}, Python {python:?}"
+    );
 }

@@ -78,6 +78,8 @@ pub struct Core {
     pub(crate) active: Vec<GroupConfig>,
     /// Data for children's stdin that their pipes could not take yet.
     pub(crate) stdin_backlog: HashMap<ProcessId, Vec<u8>>,
+    /// The process each live child pid belongs to.
+    pids: HashMap<u32, ProcessId>,
     pub table: ProcessTable,
     pub procs: HashMap<ProcessId, Proc>,
     pub pipes: HashMap<Token, Pipe>,
@@ -120,6 +122,7 @@ impl Core {
             config,
             active: Vec::new(),
             stdin_backlog: HashMap::new(),
+            pids: HashMap::new(),
         };
         for group in core.config.groups.clone() {
             // Duplicate names were refused by the config crate; nothing to report here.
@@ -291,6 +294,7 @@ impl Core {
                 if let Some(p) = self.procs.get_mut(&id) {
                     p.stdin = Some(child.stdin);
                 }
+                self.pids.insert(pid, id);
                 self.table.handle_spawned(id, pid, now);
             }
             Err(e) => {
@@ -556,6 +560,9 @@ impl Core {
     /// Reports reaped children to the table; unknown ones are logged.
     pub fn reaped(&mut self, ended: Vec<(u32, Termination)>) {
         for (pid, how) in ended {
+            if let Some(id) = self.pids.remove(&pid) {
+                self.close_pipes_of(id);
+            }
             let status = match how {
                 Termination::Exited(code) => ExitStatus::Exited(code),
                 Termination::Signaled { signal, core: true } => ExitStatus::CoreDumped(signal),
@@ -569,6 +576,26 @@ impl Core {
                     Level::Info,
                     &format!("reaped unknown pid {pid} ({})", how.describe()),
                 );
+            }
+        }
+    }
+
+    /// Drains what a finished child left in its pipes and closes them, as Supervisor does
+    /// when it reaps a child (a grandchild still holding the pipe no longer reaches
+    /// the log).
+    fn close_pipes_of(&mut self, id: ProcessId) {
+        let tokens: Vec<Token> = self
+            .pipes
+            .iter()
+            .filter(|(_, pipe)| pipe.id == id)
+            .map(|(token, _)| *token)
+            .collect();
+        for token in tokens {
+            self.read_pipe(token);
+            if let Some(pipe) = self.pipes.remove(&token) {
+                let _ = self
+                    .registry
+                    .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
             }
         }
     }
