@@ -267,13 +267,13 @@ impl Form {
     }
 }
 
-/// Why a request to act comes from another site, if it does: the browser's
-/// `Sec-Fetch-Site`, or an `Origin` that is not this server's `Host`.
+/// Why a request to act comes from another site, if it does. The browser's
+/// `Sec-Fetch-Site` decides when it is sent (it stays right behind a proxy that
+/// rewrites `Host`); older browsers' `Origin` must then match `Host`.
 fn cross_site(request: &Request) -> Option<&'static str> {
-    if let Some(site) = request.header("sec-fetch-site")
-        && !matches!(site, "same-origin" | "none")
-    {
-        return Some("the form was sent from another site");
+    if let Some(site) = request.header("sec-fetch-site") {
+        return (!matches!(site, "same-origin" | "none"))
+            .then_some("the form was sent from another site");
     }
     let origin = request.header("origin")?;
     let authority = origin

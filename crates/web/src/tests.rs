@@ -252,6 +252,17 @@ fn actions_need_post_same_origin_and_the_session_token() {
         assert!(body(&r).contains("Refused"), "{}", body(&r));
     }
     assert!(host.cleared.is_empty());
+    // Behind a proxy that rewrites Host, the browser's own verdict counts.
+    let cookie = format!("{COOKIE}={session}");
+    let proxied = [
+        ("Host", "127.0.0.1:9001"),
+        ("Origin", "https://ops.example"),
+        ("Sec-Fetch-Site", "same-origin"),
+        ("Cookie", cookie.as_str()),
+    ];
+    let r = ready(web.handle(&mut host, &request("POST", "/", &proxied, &form)));
+    assert_eq!(r.status, 303);
+    host.cleared.clear();
     // The page's own form is accepted.
     let done = ready(post(&mut web, &mut host, &session, &form));
     assert_eq!(done.status, 303);
