@@ -80,6 +80,8 @@ pub struct Core {
     pub(crate) stdin_backlog: HashMap<ProcessId, Vec<u8>>,
     /// The process each live child pid belongs to.
     pids: HashMap<u32, ProcessId>,
+    /// Stdin pipes watched for room because data is queued for them.
+    stdin_watch: HashMap<Token, ProcessId>,
     pub table: ProcessTable,
     pub procs: HashMap<ProcessId, Proc>,
     pub pipes: HashMap<Token, Pipe>,
@@ -123,6 +125,7 @@ impl Core {
             active: Vec::new(),
             stdin_backlog: HashMap::new(),
             pids: HashMap::new(),
+            stdin_watch: HashMap::new(),
         };
         for group in core.config.groups.clone() {
             // Duplicate names were refused by the config crate; nothing to report here.
@@ -213,6 +216,77 @@ impl Core {
             }
         }
         self.pump_events();
+        self.watch_stdin();
+    }
+
+    /// Registers for writability the stdin of every process with queued data that is not
+    /// watched yet; the loop calls [`Core::stdin_writable`] when its pipe has room.
+    fn watch_stdin(&mut self) {
+        let waiting: Vec<ProcessId> = self
+            .stdin_backlog
+            .keys()
+            .filter(|id| !self.stdin_watch.values().any(|w| w == *id))
+            .copied()
+            .collect();
+        for id in waiting {
+            let Some(raw) = self
+                .procs
+                .get(&id)
+                .and_then(|p| p.stdin.as_ref())
+                .map(|fd| fd.as_raw_fd())
+            else {
+                self.stdin_backlog.remove(&id);
+                continue;
+            };
+            let token = self.token();
+            if self
+                .registry
+                .register(&mut SourceFd(&raw), token, Interest::WRITABLE)
+                .is_ok()
+            {
+                self.stdin_watch.insert(token, id);
+            }
+        }
+    }
+
+    /// Whether `token` is a watched stdin pipe.
+    pub fn is_stdin(&self, token: Token) -> bool {
+        self.stdin_watch.contains_key(&token)
+    }
+
+    /// A watched stdin pipe has room: writes what is queued; stops watching once all of
+    /// it is written, drops it if the pipe is gone.
+    pub fn stdin_writable(&mut self, token: Token) {
+        let Some(&id) = self.stdin_watch.get(&token) else {
+            return;
+        };
+        if crate::host::write_stdin_to(&self.procs, &mut self.stdin_backlog, id, &[]).is_err() {
+            self.stdin_backlog.remove(&id);
+        }
+        if !self.stdin_backlog.contains_key(&id) {
+            self.unwatch_stdin(id);
+        }
+    }
+
+    /// Stops watching the stdin of `id` (its data is written, or its pipe is going away).
+    fn unwatch_stdin(&mut self, id: ProcessId) {
+        let tokens: Vec<Token> = self
+            .stdin_watch
+            .iter()
+            .filter(|(_, w)| **w == id)
+            .map(|(t, _)| *t)
+            .collect();
+        for token in tokens {
+            self.stdin_watch.remove(&token);
+            if let Some(raw) = self
+                .procs
+                .get(&id)
+                .and_then(|p| p.stdin.as_ref())
+                .map(|fd| fd.as_raw_fd())
+            {
+                let _ = self.registry.deregister(&mut SourceFd(&raw));
+            }
+        }
     }
 
     fn act(&mut self, action: Action) {
@@ -263,7 +337,11 @@ impl Core {
                 return;
             }
         };
-        if let Some(dir) = self.procs.get(&id).and_then(|p| p.config.directory.as_deref()) {
+        if let Some(dir) = self
+            .procs
+            .get(&id)
+            .and_then(|p| p.config.directory.as_deref())
+        {
             let missing = match std::fs::metadata(dir) {
                 Ok(meta) if meta.is_dir() => None,
                 Ok(_) => Some(nix::errno::Errno::ENOTDIR),
@@ -291,6 +369,9 @@ impl Core {
                 if let Some(stderr) = child.stderr {
                     self.register_pipe(id, Channel::Stderr, stderr);
                 }
+                // Data queued for a previous child's stdin is not for this one.
+                self.unwatch_stdin(id);
+                self.stdin_backlog.remove(&id);
                 if let Some(p) = self.procs.get_mut(&id) {
                     p.stdin = Some(child.stdin);
                 }
@@ -548,6 +629,8 @@ impl Core {
             return;
         }
         let drained = !self.pipes.values().any(|pipe| pipe.id == id);
+        self.unwatch_stdin(id);
+        self.stdin_backlog.remove(&id);
         if let Some(p) = self.procs.get_mut(&id) {
             p.stdin = None;
             if drained {

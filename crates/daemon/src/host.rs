@@ -95,25 +95,10 @@ impl Core {
     }
 
     /// Writes `data` (after anything still queued) to the child's stdin without
-    /// blocking; what the pipe cannot take now stays queued for [`Core::flush_stdin`].
+    /// blocking; what the pipe cannot take now stays queued until the pipe has room
+    /// ([`Core::stdin_writable`]).
     fn write_stdin(&mut self, id: ProcessId, data: &[u8]) -> io::Result<()> {
         write_stdin_to(&self.procs, &mut self.stdin_backlog, id, data)
-    }
-
-    /// Retries queued stdin data; data for children whose stdin is gone is dropped, as
-    /// Supervisor drops a closed input channel's buffer. Called on the stream tick.
-    pub(crate) fn flush_stdin(&mut self) {
-        let ids: Vec<ProcessId> = self.stdin_backlog.keys().copied().collect();
-        for id in ids {
-            if self.write_stdin(id, &[]).is_err() {
-                self.stdin_backlog.remove(&id);
-            }
-        }
-    }
-
-    /// Whether some stdin data waits for its pipe.
-    pub(crate) fn has_stdin_backlog(&self) -> bool {
-        !self.stdin_backlog.is_empty()
     }
 }
 

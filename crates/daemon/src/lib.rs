@@ -378,6 +378,8 @@ fn event_loop(
                 net.accept(token.0 - FIRST_LISTENER, core);
             } else if net.is_conn(token) {
                 net.ready(token, core);
+            } else if core.is_stdin(token) {
+                core.stdin_writable(token);
             } else {
                 core.read_pipe(token);
             }

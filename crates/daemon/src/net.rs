@@ -222,7 +222,7 @@ impl Net {
                 }
             }
         }
-        if conn.tail.is_some() || core.has_stdin_backlog() {
+        if conn.tail.is_some() {
             self.ticker.arm(Instant::now());
         }
         self.flush(token);
@@ -240,7 +240,6 @@ impl Net {
         if !self.ticker.due(now) {
             return;
         }
-        core.flush_stdin();
         let streaming: Vec<Token> = self
             .conns
             .iter()
@@ -264,7 +263,7 @@ impl Net {
         for token in streaming {
             self.serve(token, core);
         }
-        let active = self.conns.values().any(|c| c.tail.is_some()) || core.has_stdin_backlog();
+        let active = self.conns.values().any(|c| c.tail.is_some());
         self.ticker.rearm(now, active);
     }
 
