@@ -1,13 +1,14 @@
 //! Supervisor's value grammars (`supervisor/datatypes.py`): each converter returns the
 //! typed value or Supervisor's exact `ValueError` text.
 
+use std::borrow::Cow;
 use std::path::Path;
 
-use supervisor_types::AutoRestart;
+use supervisor_types::{AutoRestart, SignalError};
 
 use crate::host::{Environment, FileSystem, dirname, expanduser};
 use crate::model::{LogFile, LogLevel, Owner};
-use crate::py;
+use crate::py::{self, IntError};
 
 /// A converter's result: the value or Supervisor's message.
 pub type Conv<T> = Result<T, String>;
@@ -19,7 +20,7 @@ pub fn integer(s: &str) -> Conv<i64> {
 
 /// `boolean`: `yes/true/on/1` and `no/false/off/0`, any case.
 pub fn boolean(s: &str) -> Conv<bool> {
-    match s.to_lowercase().as_str() {
+    match &*py::lower(s) {
         "yes" | "true" | "on" | "1" => Ok(true),
         "no" | "false" | "off" | "0" => Ok(false),
         _ => Err(format!("not a valid boolean value: {}", py::repr(s))),
@@ -62,7 +63,7 @@ pub fn octal_type(s: &str) -> Conv<u32> {
 /// `byte_size`: an integer with an optional `KB`/`MB`/`GB` suffix (1024-based, any
 /// case).
 pub fn byte_size(s: &str) -> Conv<i64> {
-    let v = s.to_lowercase();
+    let v = py::lower(s);
     for (suffix, mult) in [("kb", 1024i64), ("mb", 1 << 20), ("gb", 1 << 30)] {
         if let Some(num) = v.strip_suffix(suffix) {
             let n = py::int(num, 10)?;
@@ -76,14 +77,14 @@ pub fn byte_size(s: &str) -> Conv<i64> {
 
 /// `logging_level`: a level name (`critical` … `blather`), any case.
 pub fn logging_level(s: &str) -> Conv<LogLevel> {
-    LogLevel::from_description(&s.to_lowercase())
+    LogLevel::from_description(&py::lower(s))
         .ok_or_else(|| format!("bad logging level name {}", py::repr(s)))
 }
 
 /// `auto_restart`: a boolean or `unexpected`.
 pub fn auto_restart(s: &str) -> Conv<AutoRestart> {
-    let v = s.to_lowercase();
-    match v.as_str() {
+    let v = py::lower(s);
+    match &*v {
         "yes" | "true" | "on" | "1" => Ok(AutoRestart::Always),
         "no" | "false" | "off" | "0" => Ok(AutoRestart::Never),
         "unexpected" => Ok(AutoRestart::Unexpected),
@@ -91,83 +92,27 @@ pub fn auto_restart(s: &str) -> Conv<AutoRestart> {
     }
 }
 
-/// Every number Python's `signal` module names on Linux (including `SIG_DFL` 0 and
-/// the mask constants), which is what Supervisor accepts.
-const SIGNUMS: [i32; 34] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-    26, 27, 28, 29, 30, 31, 34, 64,
-];
-
-/// The `SIG*` names of Python's `signal` module on Linux.
-const SIGNAMES: [(&str, i32); 41] = [
-    ("SIGABRT", 6),
-    ("SIGALRM", 14),
-    ("SIGBUS", 7),
-    ("SIGCHLD", 17),
-    ("SIGCLD", 17),
-    ("SIGCONT", 18),
-    ("SIGFPE", 8),
-    ("SIGHUP", 1),
-    ("SIGILL", 4),
-    ("SIGINT", 2),
-    ("SIGIO", 29),
-    ("SIGIOT", 6),
-    ("SIGKILL", 9),
-    ("SIGPIPE", 13),
-    ("SIGPOLL", 29),
-    ("SIGPROF", 27),
-    ("SIGPWR", 30),
-    ("SIGQUIT", 3),
-    ("SIGRTMAX", 64),
-    ("SIGRTMIN", 34),
-    ("SIGSEGV", 11),
-    ("SIGSTKFLT", 16),
-    ("SIGSTOP", 19),
-    ("SIGSYS", 31),
-    ("SIGTERM", 15),
-    ("SIGTRAP", 5),
-    ("SIGTSTP", 20),
-    ("SIGTTIN", 21),
-    ("SIGTTOU", 22),
-    ("SIGURG", 23),
-    ("SIGUSR1", 10),
-    ("SIGUSR2", 12),
-    ("SIGVTALRM", 26),
-    ("SIGWINCH", 28),
-    ("SIGXCPU", 24),
-    ("SIGXFSZ", 25),
-    ("SIG_BLOCK", 0),
-    ("SIG_DFL", 0),
-    ("SIG_IGN", 1),
-    ("SIG_SETMASK", 2),
-    ("SIG_UNBLOCK", 1),
-];
-
-/// `signal_number` exactly as Supervisor on Linux: a number Python's `signal` module
-/// names (0–31, 34, 64) or a name with or without `SIG`, any case.
+/// `signal_number` exactly as Supervisor on Linux: Python's `int()` of the text, else a
+/// name with or without `SIG`, in any case. The table of names and the set of valid
+/// numbers are `supervisor_types::signal_number`'s; what this adds is Python's side:
+/// `int()`'s grammar (underscores, unbounded size), `str.strip`/`str.upper` (so `ſigterm`
+/// names SIGTERM, as in Python) and `repr` in the messages.
 pub fn signal_number(s: &str) -> Conv<i32> {
-    let num = match py::int(s, 10) {
-        Ok(n) => n,
-        Err(_) => {
-            let upper = py::strip(s).to_uppercase();
-            let name = if upper.starts_with("SIG") {
-                upper
-            } else {
-                format!("SIG{upper}")
-            };
-            match SIGNAMES.iter().find(|(n, _)| *n == name) {
-                Some((_, num)) => i64::from(*num),
-                None => return Err(format!("value {} is not a valid signal name", py::repr(s))),
-            }
-        }
+    let bad_number = || format!("value {} is not a valid signal number", py::repr(s));
+    let parsed = match py::parse_int(s, 10) {
+        Ok(n) => match i32::try_from(n) {
+            Ok(n) => supervisor_types::signal_number(&n.to_string()),
+            Err(_) => return Err(bad_number()),
+        },
+        Err(IntError::OutOfRange) => return Err(bad_number()),
+        // Python's int() refused the text, so Rust's integer parse refuses it too and
+        // the types crate reads it as a name.
+        Err(IntError::Invalid) => supervisor_types::signal_number(&py::strip(s).to_uppercase()),
     };
-    match SIGNUMS.iter().find(|n| i64::from(**n) == num) {
-        Some(n) => Ok(*n),
-        None => Err(format!(
-            "value {} is not a valid signal number",
-            py::repr(s)
-        )),
-    }
+    parsed.map_err(|e| match e {
+        SignalError::BadName(_) => format!("value {} is not a valid signal name", py::repr(s)),
+        SignalError::BadNumber(_) => bad_number(),
+    })
 }
 
 /// `process_or_group_name`: stripped; no space, `:` or `/`.
@@ -292,7 +237,7 @@ pub fn existing_dirpath(s: &str, env: &Environment, fs: &dyn FileSystem) -> Conv
 /// `logfile_name`: `NONE`/`OFF` (none), `AUTO`, `SYSLOG` (any case) or a path whose
 /// directory exists. `Ok(None)` stands for the deprecated `syslog` value.
 pub fn logfile_name(s: &str, env: &Environment, fs: &dyn FileSystem) -> Conv<Option<LogFile>> {
-    match s.to_lowercase().as_str() {
+    match &*py::lower(s) {
         "none" | "off" => Ok(Some(LogFile::None)),
         "auto" => Ok(Some(LogFile::Auto)),
         "syslog" => Ok(None),
@@ -300,11 +245,11 @@ pub fn logfile_name(s: &str, env: &Environment, fs: &dyn FileSystem) -> Conv<Opt
     }
 }
 
-fn resolve(p: &str, env: &Environment) -> std::path::PathBuf {
+fn resolve<'p>(p: &'p str, env: &Environment) -> Cow<'p, Path> {
     if p.starts_with('/') {
-        Path::new(p).to_path_buf()
+        Cow::Borrowed(Path::new(p))
     } else {
-        env.cwd.join(p)
+        Cow::Owned(env.cwd.join(p))
     }
 }
 
@@ -320,11 +265,11 @@ pub fn dict_of_key_value_pairs(s: &str) -> Conv<Vec<(String, String)>> {
         if i + 3 > tokens.len() || tokens[i + 1] != "=" {
             return Err(format!("Unexpected end of key/value pairs in value '{s}'"));
         }
-        let key = tokens[i].clone();
-        let value = tokens[i + 2].trim_matches(['\'', '"']).to_owned();
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => out.push((key, value)),
+        let key = &tokens[i];
+        let value = tokens[i + 2].trim_matches(['\'', '"']);
+        match out.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => value.clone_into(&mut slot.1),
+            None => out.push((key.to_string(), value.to_owned())),
         }
         i += 4;
     }
@@ -335,69 +280,108 @@ fn is_wordchar(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_/.+-():".contains(c)
 }
 
+/// A token being read: where it starts, and its text once a comment inside it made it
+/// stop being one slice of the input.
+struct Token {
+    start: usize,
+    spliced: Option<String>,
+}
+
+impl Token {
+    fn at(start: usize) -> Token {
+        Token {
+            start,
+            spliced: None,
+        }
+    }
+
+    fn take(&mut self) -> Token {
+        std::mem::replace(self, Token::at(0))
+    }
+
+    fn finish(self, s: &str, end: usize) -> Cow<'_, str> {
+        match self.spliced {
+            Some(text) => Cow::Owned(text),
+            None => Cow::Borrowed(&s[self.start..end]),
+        }
+    }
+}
+
 /// Python's `shlex.shlex(s)` (non-POSIX) tokens, with the extra word characters.
-fn shlex_tokens(s: &str) -> Conv<Vec<String>> {
+/// Tokens borrow from `s` unless a `#` comment splices one.
+fn shlex_tokens(s: &str) -> Conv<Vec<Cow<'_, str>>> {
     #[derive(PartialEq, Clone, Copy)]
     enum State {
         Space,
         Word,
         Quote(char),
     }
-    let chars: Vec<char> = s.chars().collect();
+    let mut chars = s.char_indices();
     let mut tokens = Vec::new();
-    let mut token = String::new();
+    let mut token = Token::at(0);
     let mut state = State::Space;
-    let mut i = 0;
-    let skip_line = |i: &mut usize| {
-        while *i < chars.len() && chars[*i] != '\n' {
-            *i += 1;
-        }
-        if *i < chars.len() {
-            *i += 1;
+    let skip_line = |chars: &mut std::str::CharIndices<'_>| {
+        for (_, c) in chars.by_ref() {
+            if c == '\n' {
+                break;
+            }
         }
     };
     loop {
-        let c = chars.get(i).copied();
-        i += 1;
+        let next = chars.next();
+        let pos = next.map_or(s.len(), |(p, _)| p);
+        let c = next.map(|(_, c)| c);
         match state {
             State::Space => match c {
                 None => break,
                 Some(' ' | '\t' | '\r' | '\n') => {}
-                Some('#') => skip_line(&mut i),
+                Some('#') => skip_line(&mut chars),
                 Some(c) if is_wordchar(c) => {
-                    token.push(c);
+                    token = Token::at(pos);
                     state = State::Word;
                 }
                 Some(q @ ('\'' | '"')) => {
-                    token.push(q);
+                    token = Token::at(pos);
                     state = State::Quote(q);
                 }
-                Some(c) => tokens.push(c.to_string()),
+                Some(c) => tokens.push(Cow::Borrowed(&s[pos..pos + c.len_utf8()])),
             },
             State::Quote(q) => match c {
                 None => return Err("No closing quotation".to_owned()),
                 Some(c) => {
-                    token.push(c);
                     if c == q {
-                        tokens.push(std::mem::take(&mut token));
+                        let t = token.take();
+                        tokens.push(t.finish(s, pos + 1));
                         state = State::Space;
                     }
                 }
             },
             State::Word => match c {
                 None => {
-                    tokens.push(std::mem::take(&mut token));
+                    let t = token.take();
+                    tokens.push(t.finish(s, pos));
                     break;
                 }
                 Some(' ' | '\t' | '\r' | '\n') => {
-                    tokens.push(std::mem::take(&mut token));
+                    let t = token.take();
+                    tokens.push(t.finish(s, pos));
                     state = State::Space;
                 }
-                Some('#') => skip_line(&mut i),
-                Some(c) if is_wordchar(c) || c == '\'' || c == '"' => token.push(c),
+                Some('#') => {
+                    if token.spliced.is_none() {
+                        token.spliced = Some(s[token.start..pos].to_owned());
+                    }
+                    skip_line(&mut chars);
+                }
+                Some(c) if is_wordchar(c) || c == '\'' || c == '"' => {
+                    if let Some(text) = &mut token.spliced {
+                        text.push(c);
+                    }
+                }
                 Some(c) => {
-                    tokens.push(std::mem::take(&mut token));
-                    tokens.push(c.to_string());
+                    let t = token.take();
+                    tokens.push(t.finish(s, pos));
+                    tokens.push(Cow::Borrowed(&s[pos..pos + c.len_utf8()]));
                     state = State::Space;
                 }
             },
@@ -439,6 +423,17 @@ mod tests {
         assert_eq!(
             signal_number("BOGUS").unwrap_err(),
             "value 'BOGUS' is not a valid signal name"
+        );
+        assert_eq!(signal_number("1_5"), Ok(15));
+        assert_eq!(signal_number("\x1cterm"), Ok(15));
+        assert_eq!(signal_number("\u{17f}ig_dfl"), Ok(0));
+        assert_eq!(
+            signal_number("99999999999999999999999").unwrap_err(),
+            "value '99999999999999999999999' is not a valid signal number"
+        );
+        assert_eq!(
+            signal_number("it's").unwrap_err(),
+            "value \"it's\" is not a valid signal name"
         );
     }
 

@@ -3,6 +3,7 @@
 //! directory, temporary directory, uid) and [`FileSystem`] (files, directories and the
 //! account database), with [`OsFs`] for the real system and [`MemFs`] for tests.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -238,7 +239,15 @@ impl MemFs {
     }
 
     fn key(path: &Path) -> String {
-        normpath(&path.to_string_lossy())
+        MemFs::lookup_key(path).into_owned()
+    }
+
+    /// [`MemFs::key`] without allocating when the path is already normal.
+    fn lookup_key(path: &Path) -> Cow<'_, str> {
+        match path.to_string_lossy() {
+            Cow::Borrowed(p) => normpath_cow(p),
+            Cow::Owned(p) => Cow::Owned(normpath(&p)),
+        }
     }
 
     /// Adds a directory and its parents.
@@ -297,12 +306,12 @@ impl FileSystem for MemFs {
     }
 
     fn exists(&self, path: &Path) -> bool {
-        let key = MemFs::key(path);
-        self.files.contains_key(&key) || self.dirs.contains(&key)
+        let key = MemFs::lookup_key(path);
+        self.files.contains_key(&*key) || self.dirs.contains(&*key)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
-        self.dirs.contains(&MemFs::key(path))
+        self.dirs.contains(&*MemFs::lookup_key(path))
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
@@ -382,8 +391,28 @@ pub(crate) fn join(a: &str, b: &str) -> String {
 
 /// Python's `os.path.normpath` on POSIX (lexical; `//` at the start is kept).
 pub(crate) fn normpath(p: &str) -> String {
+    normpath_cow(p).into_owned()
+}
+
+/// Whether `normpath` would return `p` unchanged: absolute (with one leading `/`) or
+/// relative, with no empty, `.` or `..` component.
+fn is_normal(p: &str) -> bool {
+    let rel = match p.strip_prefix('/') {
+        Some("") => return true,
+        Some(r) if r.starts_with('/') => return false,
+        Some(r) => r,
+        None => p,
+    };
+    !rel.is_empty() && rel.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+/// [`normpath`], borrowing `p` when it is already normal.
+fn normpath_cow(p: &str) -> Cow<'_, str> {
+    if is_normal(p) {
+        return Cow::Borrowed(p);
+    }
     if p.is_empty() {
-        return ".".to_owned();
+        return Cow::Borrowed(".");
     }
     let initial = if p.starts_with("//") && !p.starts_with("///") {
         2
@@ -405,7 +434,11 @@ pub(crate) fn normpath(p: &str) -> String {
     }
     let mut out = "/".repeat(initial);
     out.push_str(&parts.join("/"));
-    if out.is_empty() { ".".to_owned() } else { out }
+    if out.is_empty() {
+        Cow::Borrowed(".")
+    } else {
+        Cow::Owned(out)
+    }
 }
 
 /// Python's `os.path.abspath` against the environment's working directory.
@@ -466,6 +499,11 @@ mod tests {
         assert_eq!(normpath("../a/.."), "..");
         assert_eq!(normpath("/.."), "/");
         assert_eq!(normpath(""), ".");
+        assert_eq!(normpath("/"), "/");
+        assert_eq!(normpath("a/b"), "a/b");
+        assert_eq!(normpath("a/"), "a");
+        assert_eq!(normpath("/a/b/."), "/a/b");
+        assert_eq!(normpath("../a"), "../a");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The INI lexer: Python's `RawConfigParser` exactly as Supervisor configures it
 //! (`inline_comment_prefixes=(';', '#')`, `strict=False`, no interpolation).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -111,30 +110,24 @@ enum Target {
 /// and `\r` end a line. Each line comes without its terminator, plus whether it had one
 /// (Python then sees it ending in `\n`).
 fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
-    let bytes = text.as_bytes();
     let mut start = 0;
     std::iter::from_fn(move || {
-        if start >= bytes.len() {
+        if start >= text.len() {
             return None;
         }
-        let rest = &bytes[start..];
-        match rest.iter().position(|b| *b == b'\n' || *b == b'\r') {
-            None => {
-                let line = &text[start..];
-                start = bytes.len();
-                Some((line, false))
-            }
-            Some(i) => {
-                let line = &text[start..start + i];
-                let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                };
-                start += i + skip;
-                Some((line, true))
-            }
+        let rest = &text[start..];
+        // `str::find(char)` is memchr-fast; a `\r` is rare, so look for it only before
+        // the next `\n`.
+        let nl = rest.find('\n').unwrap_or(rest.len());
+        let end = rest[..nl].find('\r').unwrap_or(nl);
+        let line = &rest[..end];
+        if end == rest.len() {
+            start = text.len();
+            return Some((line, false));
         }
+        let skip = if rest[end..].starts_with("\r\n") { 2 } else { 1 };
+        start += end + skip;
+        Some((line, true))
     })
 }
 
@@ -143,16 +136,15 @@ fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
 /// after white space wins. (A qualifying prefix found in an earlier round than a
 /// non-qualifying one can hide an earlier qualifying one: Python does the same.)
 fn inline_comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
     let mut state: [Option<usize>; 2] = [Some(usize::MAX), Some(usize::MAX)];
-    let prefixes = [b';', b'#'];
+    let prefixes = [';', '#'];
     loop {
         let mut best: Option<usize> = None;
         let mut any = false;
         for (slot, prefix) in state.iter_mut().zip(prefixes) {
             let Some(prev) = *slot else { continue };
             let from = prev.wrapping_add(1);
-            match bytes[from..].iter().position(|b| *b == prefix) {
+            match line[from..].find(prefix) {
                 None => *slot = None,
                 Some(off) => {
                     any = true;
@@ -242,7 +234,7 @@ impl Ini {
                     self.sections.push(Section {
                         name: header.to_owned(),
                         source: source.to_owned(),
-                        entries: Vec::new(),
+                        entries: Vec::with_capacity(8),
                     });
                     self.index.insert(header.to_owned(), idx);
                     Target::Section(idx)
@@ -257,7 +249,7 @@ impl Ini {
                     text: as_python(),
                 });
             };
-            match value.find(['=', ':']) {
+            match value.bytes().position(|b| b == b'=' || b == b':') {
                 None => errors.push((lineno, as_python())),
                 Some(pos) => {
                     let option = &value[..pos];
@@ -266,7 +258,7 @@ impl Ini {
                     }
                     let key = option.trim_end_matches(py::is_space);
                     let optval = py::strip(&value[pos + 1..]);
-                    let idx = self.set_entry(target, &lower(key), optval, lineno);
+                    let idx = self.set_entry(target, &py::lower(key), optval, lineno);
                     touched.push((target, idx));
                     // An empty option name takes no continuation lines (Python tests
                     // the name's truth).
@@ -391,18 +383,6 @@ impl Ini {
                 }
             }
         }
-    }
-}
-
-/// Python's `str.lower` for an option name, without the Unicode tables when the name
-/// is ASCII (it nearly always is).
-fn lower(key: &str) -> Cow<'_, str> {
-    if !key.is_ascii() {
-        Cow::Owned(key.to_lowercase())
-    } else if key.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(key.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(key)
     }
 }
 

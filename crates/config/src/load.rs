@@ -494,11 +494,10 @@ impl Loader<'_> {
                 "environment",
             )?)?;
             for (k, v) in &environment {
-                let name = format!("ENV_{k}");
-                if environ.get(&name).is_some() {
-                    cur.set_str(&name, v);
+                if environ.contains_joined("ENV_", k) {
+                    cur.set_joined_str("ENV_", k, v);
                 } else {
-                    tail.set_str(&name, v);
+                    tail.set_joined_str("ENV_", k, v);
                 }
             }
             let dict: [&Expansions; 4] = [&head, environ, &tail, &cur];

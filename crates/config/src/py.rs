@@ -2,6 +2,7 @@
 //! configuration semantics and error texts: `str.isspace`, `str.strip`, `repr(str)`,
 //! `int(str)` and the `%` operator applied to a mapping.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Python's `str.isspace` for one character: Unicode white space plus the
@@ -13,6 +14,18 @@ pub fn is_space(c: char) -> bool {
 /// Python's `str.strip()` with no argument.
 pub fn strip(s: &str) -> &str {
     s.trim_matches(is_space)
+}
+
+/// Python's `str.lower`, without the Unicode tables (or an allocation) when `s` is
+/// ASCII (or already lower-case ASCII).
+pub(crate) fn lower(s: &str) -> Cow<'_, str> {
+    if !s.is_ascii() {
+        Cow::Owned(s.to_lowercase())
+    } else if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Python's `str.split()` with no argument: runs of white space separate words.
@@ -116,12 +129,26 @@ fn repr_200(s: &str) -> String {
 /// for base 8, the `0o` prefix. The error text is Python's (`invalid literal for int()
 /// with base 10: 'x'`); values beyond `i64` are refused with an `out of range` text.
 pub fn int(s: &str, base: u32) -> Result<i64, String> {
-    let invalid = || {
-        format!(
+    parse_int(s, base).map_err(|e| match e {
+        IntError::Invalid => format!(
             "invalid literal for int() with base {base}: {}",
             repr_200(s)
-        )
-    };
+        ),
+        IntError::OutOfRange => format!("{} is out of range", repr_200(s)),
+    })
+}
+
+/// Why [`parse_int`] refused a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntError {
+    /// Python's `int()` would raise `ValueError`.
+    Invalid,
+    /// Python's `int()` would accept it, but it does not fit an `i64`.
+    OutOfRange,
+}
+
+/// [`int`] without building the error text.
+pub(crate) fn parse_int(s: &str, base: u32) -> Result<i64, IntError> {
     let t = strip(s);
     let (neg, rest) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -140,21 +167,25 @@ pub fn int(s: &str, base: u32) -> Result<i64, String> {
         rest
     };
     if rest.is_empty() || rest.starts_with('_') || rest.ends_with('_') || rest.contains("__") {
-        return Err(invalid());
+        return Err(IntError::Invalid);
     }
     let mut value: i128 = 0;
+    let mut too_big = false;
     for c in rest.chars() {
         if c == '_' {
             continue;
         }
-        let d = c.to_digit(base).ok_or_else(invalid)?;
-        value = value * i128::from(base) + i128::from(d);
-        if value > i128::from(i64::MAX) + 1 {
-            return Err(format!("{} is out of range", repr_200(s)));
+        let d = c.to_digit(base).ok_or(IntError::Invalid)?;
+        if !too_big {
+            value = value * i128::from(base) + i128::from(d);
+            too_big = value > i128::from(i64::MAX) + 1;
         }
     }
+    if too_big {
+        return Err(IntError::OutOfRange);
+    }
     let value = if neg { -value } else { value };
-    i64::try_from(value).map_err(|_| format!("{} is out of range", repr_200(s)))
+    i64::try_from(value).map_err(|_| IntError::OutOfRange)
 }
 
 /// A value an expansion name stands for: Supervisor's expansions are strings, except
@@ -214,6 +245,23 @@ impl Expansions {
         self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
+    /// Whether the name `{prefix}{rest}` is set.
+    pub(crate) fn contains_joined(&self, prefix: &str, rest: &str) -> bool {
+        self.entries.iter().any(|(k, _)| is_joined(k, prefix, rest))
+    }
+
+    /// Sets the name `{prefix}{rest}` to a string value, reusing the existing name and
+    /// buffer when there is one.
+    pub(crate) fn set_joined_str(&mut self, prefix: &str, rest: &str, value: &str) {
+        match self.entries.iter_mut().find(|(k, _)| is_joined(k, prefix, rest)) {
+            Some((_, Value::Str(v))) => value.clone_into(v),
+            Some(slot) => slot.1 = Value::Str(value.to_owned()),
+            None => self
+                .entries
+                .push((format!("{prefix}{rest}"), Value::Str(value.to_owned()))),
+        }
+    }
+
     /// Removes every entry, keeping the allocation.
     pub fn clear(&mut self) {
         self.entries.clear();
@@ -244,6 +292,11 @@ impl Expansions {
         out.push('}');
         out
     }
+}
+
+/// Whether `name` is `prefix` followed by `rest`.
+fn is_joined(name: &str, prefix: &str, rest: &str) -> bool {
+    name.len() == prefix.len() + rest.len() && name.starts_with(prefix) && name.ends_with(rest)
 }
 
 /// Why `format % mapping` failed.
