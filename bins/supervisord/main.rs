@@ -254,6 +254,9 @@ fn main() -> ExitCode {
                 Ok(env) => env,
                 Err(e) => return usage(&progname, &e.to_string()),
             };
+            if nix::unistd::getuid().is_root() {
+                eprintln!("UserWarning: {}", supervisor_config::ROOT_SEARCH_WARNING);
+            }
             match supervisor_config::find_config_file(&progname, &env, &OsFs) {
                 Ok(path) => PathBuf::from(path),
                 Err(e) => return usage(&progname, &e.to_string()),

@@ -14,8 +14,8 @@ use mio::{Interest, Registry, Token};
 use supervisor_config::{Config, GroupConfig, LogFile, ProcessConfig};
 use supervisor_events::EventBus;
 use supervisor_log::{
-    ChildLog, Level, Logger, OutputSplitter, Piece, RotatingFile, Spliced, create_auto_child_log,
-    mainlog_message,
+    ChildLog, Level, Logger, OutputSplitter, Piece, RotatingFile, Spliced, SystemSyslog,
+    create_auto_child_log, mainlog_message,
 };
 use supervisor_process::{Action, Event, ExitStatus, LogLevel, ProcessId, ProcessTable, Timestamp};
 use supervisor_types::SupervisorState;
@@ -379,7 +379,7 @@ impl Core {
                 self.table.handle_spawned(id, pid, now);
             }
             Err(e) => {
-                let msg = spawn_error_text(&e, &request);
+                let msg = spawn_error_text(&e, &self.name(id), &request);
                 self.table.handle_spawn_failed(id, &msg, now);
             }
         }
@@ -398,26 +398,35 @@ impl Core {
             return Ok(());
         };
         let c = &p.config;
-        let open =
-            |path: &Option<PathBuf>, maxbytes: i64, backups: i64| -> Result<ChildLog, String> {
-                let file = match path {
-                    Some(path) => Some(
-                        RotatingFile::open(
-                            path.clone(),
-                            maxbytes.max(0) as u64,
-                            backups.clamp(0, u32::MAX as i64) as u32,
-                        )
-                        .map_err(|e| e.to_string())?,
-                    ),
-                    None => None,
-                };
-                Ok(ChildLog::new(file))
+        let open = |path: &Option<PathBuf>,
+                    maxbytes: i64,
+                    backups: i64,
+                    syslog: bool|
+         -> Result<ChildLog, String> {
+            let file = match path {
+                Some(path) => Some(
+                    RotatingFile::open(
+                        path.clone(),
+                        maxbytes.max(0) as u64,
+                        backups.clamp(0, u32::MAX as i64) as u32,
+                    )
+                    .map_err(|e| e.to_string())?,
+                ),
+                None => None,
             };
+            let log = ChildLog::new(file);
+            Ok(if syslog {
+                log.with_syslog(&c.name, Box::new(SystemSyslog))
+            } else {
+                log
+            })
+        };
         if p.stdout_log.is_none() {
             p.stdout_log = Some(open(
                 &p.stdout_path,
                 c.stdout_logfile_maxbytes,
                 c.stdout_logfile_backups,
+                c.stdout_syslog,
             )?);
         }
         if p.stderr_log.is_none() && !c.redirect_stderr {
@@ -425,6 +434,7 @@ impl Core {
                 &p.stderr_path,
                 c.stderr_logfile_maxbytes,
                 c.stderr_logfile_backups,
+                c.stderr_syslog,
             )?);
         }
         Ok(())
@@ -706,16 +716,15 @@ impl Core {
     }
 }
 
-fn spawn_error_text(e: &io::Error, request: &SpawnRequest) -> String {
+/// Supervisor's spawnerr for a failed spawn of process `name`.
+fn spawn_error_text(e: &io::Error, name: &str, request: &SpawnRequest) -> String {
     let code = e
         .raw_os_error()
         .map(|n| format!("{:?}", nix::errno::Errno::from_raw(n)))
         .unwrap_or_else(|| e.to_string());
     match e.raw_os_error() {
-        Some(libc::EAGAIN) => format!(
-            "Too many processes in process table to spawn '{}'",
-            request.argv.first().map(String::as_str).unwrap_or("")
-        ),
+        Some(libc::EAGAIN) => format!("Too many processes in process table to spawn '{name}'"),
+        Some(libc::EMFILE) => format!("too many open files to spawn '{name}'"),
         _ => format!("couldn't exec {}: {code}", request.filename.display()),
     }
 }
