@@ -403,7 +403,10 @@ fn is_normal(p: &str) -> bool {
         Some(r) => r,
         None => p,
     };
-    !rel.is_empty() && rel.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+    !rel.is_empty()
+        && rel
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// [`normpath`], borrowing `p` when it is already normal.

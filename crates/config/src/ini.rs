@@ -116,16 +116,20 @@ fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
             return None;
         }
         let rest = &text[start..];
-        // `str::find(char)` is memchr-fast; a `\r` is rare, so look for it only before
-        // the next `\n`.
-        let nl = rest.find('\n').unwrap_or(rest.len());
-        let end = rest[..nl].find('\r').unwrap_or(nl);
+        let end = rest
+            .bytes()
+            .position(|b| b == b'\n' || b == b'\r')
+            .unwrap_or(rest.len());
         let line = &rest[..end];
         if end == rest.len() {
             start = text.len();
             return Some((line, false));
         }
-        let skip = if rest[end..].starts_with("\r\n") { 2 } else { 1 };
+        let skip = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
         start += end + skip;
         Some((line, true))
     })
@@ -136,6 +140,9 @@ fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
 /// after white space wins. (A qualifying prefix found in an earlier round than a
 /// non-qualifying one can hide an earlier qualifying one: Python does the same.)
 fn inline_comment_start(line: &str) -> Option<usize> {
+    if !line.bytes().any(|b| b == b';' || b == b'#') {
+        return None;
+    }
     let mut state: [Option<usize>; 2] = [Some(usize::MAX), Some(usize::MAX)];
     let prefixes = [';', '#'];
     loop {

@@ -13,7 +13,13 @@ pub fn is_space(c: char) -> bool {
 
 /// Python's `str.strip()` with no argument.
 pub fn strip(s: &str) -> &str {
-    s.trim_matches(is_space)
+    let b = s.as_bytes();
+    // Nothing to strip when both ends are ASCII and not white space (the usual case).
+    let plain = |c: u8| c.is_ascii() && !is_space(char::from(c));
+    match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) if plain(f) && plain(l) => s,
+        _ => s.trim_matches(is_space),
+    }
 }
 
 /// Python's `str.lower`, without the Unicode tables (or an allocation) when `s` is
@@ -166,7 +172,11 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Result<i64, IntError> {
     } else {
         rest
     };
-    if rest.is_empty() || rest.starts_with('_') || rest.ends_with('_') || rest.contains("__") {
+    if rest.is_empty()
+        || rest.starts_with('_')
+        || rest.ends_with('_')
+        || rest.as_bytes().windows(2).any(|w| w == b"__")
+    {
         return Err(IntError::Invalid);
     }
     let mut value: i128 = 0;
@@ -253,7 +263,11 @@ impl Expansions {
     /// Sets the name `{prefix}{rest}` to a string value, reusing the existing name and
     /// buffer when there is one.
     pub(crate) fn set_joined_str(&mut self, prefix: &str, rest: &str, value: &str) {
-        match self.entries.iter_mut().find(|(k, _)| is_joined(k, prefix, rest)) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| is_joined(k, prefix, rest))
+        {
             Some((_, Value::Str(v))) => value.clone_into(v),
             Some(slot) => slot.1 = Value::Str(value.to_owned()),
             None => self
@@ -493,8 +507,18 @@ pub fn format_layers(fmt: &str, layers: &[&Expansions]) -> Result<String, Format
             ('s', Arg::Value(Value::Int(v))) if plain => {
                 let _ = write!(out, "{v}");
             }
-            ('d' | 'i' | 'u', Arg::Value(Value::Int(v))) if plain && !spec.plus && !spec.blank => {
-                let _ = write!(out, "{v}");
+            ('d' | 'i' | 'u', Arg::Value(Value::Int(v)))
+                if spec.prec.is_none() && !spec.plus && !spec.blank =>
+            {
+                // What `convert` and `pad` produce, written in place.
+                let w = spec.width.unwrap_or(0);
+                let _ = if spec.left {
+                    write!(out, "{v:<w$}")
+                } else if spec.zero {
+                    write!(out, "{v:0w$}")
+                } else {
+                    write!(out, "{v:>w$}")
+                };
             }
             _ => out.push_str(&convert(conv, &spec, &arg)?),
         }
