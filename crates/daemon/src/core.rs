@@ -99,6 +99,8 @@ pub struct Core {
     pub(crate) events: EventBus,
     /// The buffer child output is read into, allocated once.
     read_buf: Box<[u8]>,
+    /// The sockets of the active FastCGI groups, by group name ([`crate::fcgi`]).
+    pub(crate) fcgi: HashMap<String, crate::fcgi::SharedSocket>,
 }
 
 impl Core {
@@ -120,6 +122,7 @@ impl Core {
             utc_offset,
             finished: None,
             read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            fcgi: HashMap::new(),
             events: EventBus::new(&config.supervisord.identifier, Core::timestamp()),
             config,
             active: Vec::new(),
@@ -198,19 +201,7 @@ impl Core {
                 busy = true;
                 self.act(action);
             }
-            while let Some(event) = self.table.poll_event() {
-                busy = true;
-                // Events hook: every table event goes to the eventlistener pools.
-                if let Some(e) = crate::events::from_table(&event) {
-                    self.events.publish(e);
-                }
-                match event {
-                    Event::Log(line) => self.log(level(line.level), &line.text),
-                    Event::AllStopped(state) => self.finished = Some(state),
-                    Event::StateChange(change) => self.release_if_gone(change.id),
-                    _ => {}
-                }
-            }
+            busy |= self.handle_table_events();
             if !busy {
                 break;
             }
@@ -289,6 +280,25 @@ impl Core {
         }
     }
 
+    /// Logs and publishes the table's pending events; whether there were any.
+    pub(crate) fn handle_table_events(&mut self) -> bool {
+        let mut any = false;
+        while let Some(event) = self.table.poll_event() {
+            any = true;
+            // Events hook: every table event goes to the eventlistener pools.
+            if let Some(e) = crate::events::from_table(&event) {
+                self.events.publish(e);
+            }
+            match event {
+                Event::Log(line) => self.log(level(line.level), &line.text),
+                Event::AllStopped(state) => self.finished = Some(state),
+                Event::StateChange(change) => self.release_if_gone(change.id),
+                _ => {}
+            }
+        }
+        any
+    }
+
     fn act(&mut self, action: Action) {
         match action {
             Action::Spawn { id } => self.spawn(id),
@@ -328,7 +338,8 @@ impl Core {
         spawn::resolve_command(command, &self.search_path)
     }
 
-    fn spawn(&mut self, id: ProcessId) {
+    /// Spawns `id` with `stdin` as its fd 0 if given (a FastCGI socket), else a pipe.
+    pub(crate) fn spawn_child(&mut self, id: ProcessId, stdin: Option<OwnedFd>) {
         let now = Core::timestamp();
         let (filename, argv) = match self.resolve(id) {
             Ok(r) => r,
@@ -361,7 +372,7 @@ impl Core {
             self.table.handle_spawn_failed(id, &msg, now);
             return;
         }
-        let request = self.spawn_request(id, filename, argv);
+        let request = self.spawn_request(id, filename, argv, stdin);
         match spawn::spawn(&request) {
             Ok(child) => {
                 let pid = child.pid;
@@ -373,7 +384,7 @@ impl Core {
                 self.unwatch_stdin(id);
                 self.stdin_backlog.remove(&id);
                 if let Some(p) = self.procs.get_mut(&id) {
-                    p.stdin = Some(child.stdin);
+                    p.stdin = child.stdin;
                 }
                 self.pids.insert(pid, id);
                 self.table.handle_spawned(id, pid, now);
@@ -440,7 +451,13 @@ impl Core {
         Ok(())
     }
 
-    fn spawn_request(&self, id: ProcessId, filename: PathBuf, argv: Vec<String>) -> SpawnRequest {
+    fn spawn_request(
+        &self,
+        id: ProcessId,
+        filename: PathBuf,
+        argv: Vec<String>,
+        stdin_socket: Option<OwnedFd>,
+    ) -> SpawnRequest {
         let p = &self.procs[&id];
         let mut env: Vec<(OsString, OsString)> = self.base_env.clone();
         let mut set = |k: &str, v: &str| {
@@ -469,6 +486,7 @@ impl Core {
             directory: p.config.directory.as_ref().map(PathBuf::from),
             umask: p.config.umask,
             redirect_stderr: p.config.redirect_stderr,
+            stdin_socket,
             user: p
                 .config
                 .uid
@@ -653,7 +671,8 @@ impl Core {
     /// Reports reaped children to the table; unknown ones are logged.
     pub fn reaped(&mut self, ended: Vec<(u32, Termination)>) {
         for (pid, how) in ended {
-            if let Some(id) = self.pids.remove(&pid) {
+            let id = self.pids.remove(&pid);
+            if let Some(id) = id {
                 self.close_pipes_of(id);
             }
             let status = match how {
@@ -669,6 +688,9 @@ impl Core {
                     Level::Info,
                     &format!("reaped unknown pid {pid} ({})", how.describe()),
                 );
+            }
+            if let Some(id) = id {
+                self.fcgi_release(id);
             }
         }
     }

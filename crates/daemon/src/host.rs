@@ -8,7 +8,9 @@ use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use supervisor_api::{Channel, GroupDiff};
-use supervisor_config::{Environment, GroupConfig, LogFile, MainLogFile, OsFs, diff_groups};
+use supervisor_config::{
+    Environment, GroupConfig, GroupKind, LogFile, MainLogFile, OsFs, diff_groups,
+};
 use supervisor_log::LogFileError;
 use supervisor_process::{CommandError, GroupSpec, ProcessId, ProcessTable, Timestamp};
 use supervisor_types::FaultCode;
@@ -30,6 +32,10 @@ impl Core {
         self.table.add_group(spec, Core::timestamp())?;
         if let Some(pool) = crate::events::pool_spec(&group, &self.table) {
             self.events.add_pool(pool);
+        }
+        if let GroupKind::FastCgi { socket } = &group.kind {
+            let shared = crate::fcgi::SharedSocket::new(socket.clone());
+            self.fcgi.insert(group.name.clone(), shared);
         }
         for pc in &group.processes {
             if let Some(id) = self.table.process_id(&group.name, &pc.name) {
@@ -75,6 +81,7 @@ impl Core {
             .unwrap_or_default();
         self.table.remove_group(name, Core::timestamp())?;
         self.events.remove_pool(name);
+        self.fcgi.remove(name);
         for id in &ids {
             self.procs.remove(id);
             self.stdin_backlog.remove(id);
@@ -255,6 +262,13 @@ impl supervisor_api::Host for Core {
             .find(|g| g.name == name)
             .cloned()
             .ok_or_else(|| CommandError::BadName(name.to_owned()))?;
+        if self.active.iter().any(|g| g.name == name) {
+            return Err(CommandError::AlreadyAdded(name.to_owned()));
+        }
+        if let GroupKind::FastCgi { socket } = &group.kind {
+            crate::fcgi::probe(socket, &mut self.logger)
+                .map_err(|e| CommandError::Failed(e.to_string()))?;
+        }
         self.activate_group(group)
     }
 

@@ -12,6 +12,7 @@
 
 mod core;
 mod events;
+mod fcgi;
 mod host;
 mod listen;
 mod logtail;
@@ -263,6 +264,7 @@ pub fn run(config: Config, clock: LocalClock, first: bool) -> Result<Exit, Start
         }
     }
 
+    fcgi::probe_all(&config, &mut logger).map_err(|e| StartError::Other(e.to_string()))?;
     let servers = open_servers(&config)?;
     for (section, authenticated) in server_sections(&config) {
         for rpc in &config.rpcinterfaces {

@@ -1,7 +1,8 @@
 //! Turning a program's command line into a running child: Supervisor's command parsing and
 //! lookup rules, then a spawn through `std::process::Command` (posix_spawn when nothing
 //! needs to run between fork and exec), with the child in its own process group and its
-//! stdin, stdout and stderr on pipes whose parent ends are non-blocking.
+//! stdin, stdout and stderr on pipes whose parent ends are non-blocking (stdin is a
+//! listening socket instead for a FastCGI program).
 
 use std::ffi::OsString;
 use std::io;
@@ -155,7 +156,7 @@ pub fn resolve_command(
 }
 
 /// Everything needed to start one child.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SpawnRequest {
     /// The file to execute (from [`resolve_command`]).
     pub filename: PathBuf,
@@ -171,6 +172,9 @@ pub struct SpawnRequest {
     pub redirect_stderr: bool,
     /// The user to run as: uid, primary gid and every group id, resolved beforehand.
     pub user: Option<(Uid, Gid, Vec<Gid>)>,
+    /// A descriptor to become the child's stdin instead of a pipe (the listening socket
+    /// of a FastCGI group); the child gets its own copy.
+    pub stdin_socket: Option<OwnedFd>,
 }
 
 /// A started child: its pid and the parent's ends of its pipes (non-blocking).
@@ -178,8 +182,8 @@ pub struct SpawnRequest {
 pub struct SpawnedChild {
     /// The child's pid (also its process group id).
     pub pid: u32,
-    /// Write end of the child's stdin.
-    pub stdin: OwnedFd,
+    /// Write end of the child's stdin, unless its stdin is a socket.
+    pub stdin: Option<OwnedFd>,
     /// Read end of the child's stdout.
     pub stdout: OwnedFd,
     /// Read end of the child's stderr, unless it was redirected to stdout.
@@ -200,7 +204,13 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
 /// Starts the child. The child is the leader of a new process group, so signals sent to
 /// supervisord's group (a Ctrl-C in its terminal) do not reach it.
 pub fn spawn(req: &SpawnRequest) -> io::Result<SpawnedChild> {
-    let (child_stdin, stdin) = pipe()?;
+    let (child_stdin, stdin) = match &req.stdin_socket {
+        Some(socket) => (socket.try_clone()?, None),
+        None => {
+            let (r, w) = pipe()?;
+            (r, Some(w))
+        }
+    };
     let (stdout, child_stdout) = pipe()?;
     let (stderr, child_stderr) = if req.redirect_stderr {
         (None, child_stdout.try_clone()?)
@@ -208,7 +218,7 @@ pub fn spawn(req: &SpawnRequest) -> io::Result<SpawnedChild> {
         let (r, w) = pipe()?;
         (Some(r), w)
     };
-    for fd in [Some(&stdin), Some(&stdout), stderr.as_ref()]
+    for fd in [stdin.as_ref(), Some(&stdout), stderr.as_ref()]
         .into_iter()
         .flatten()
     {
