@@ -29,6 +29,6 @@ mod state;
 
 pub use fault::FaultCode;
 pub use namespec::{Namespec, make_namespec};
-pub use pyrepr::py_repr;
+pub use pyrepr::{py_isspace, py_repr};
 pub use signal::{SignalError, signal_name, signal_number};
 pub use state::{AutoRestart, EventListenerState, ProcessState, SupervisorState};

@@ -1,13 +1,54 @@
 //! Python's `repr()` of a string, which Supervisor's messages embed through `%r`.
 
-/// Formats `s` as Python 3's `repr(str)` does: single quotes unless the text holds a single
-/// quote and no double quote; backslash, the chosen quote, tab, newline and carriage return
-/// escaped; other control characters as `\xNN`.
+use std::fmt::Write;
+
+/// Whether Python's `str.isspace` holds for `c` (Unicode white space plus the ASCII
+/// separators `\x1c`–`\x1f`).
+pub fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// Whether Python's `str.isprintable` holds for `c`, approximated without the full
+/// Unicode category tables: controls, separators other than the ASCII space, the common
+/// format characters, private-use and non-characters are not printable.
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || py_isspace(c) {
+        return false;
+    }
+    !matches!(u,
+        0xad
+        | 0x600..=0x605
+        | 0x61c
+        | 0x6dd
+        | 0x70f
+        | 0x180e
+        | 0x200b..=0x200f
+        | 0x202a..=0x202e
+        | 0x2060..=0x2064
+        | 0x2066..=0x206f
+        | 0xe000..=0xf8ff
+        | 0xfdd0..=0xfdef
+        | 0xfeff
+        | 0xfff9..=0xfffb
+        | 0xfffe..=0xffff
+        | 0xf0000..=0x10ffff)
+        && u & 0xfffe != 0xfffe
+}
+
+/// Formats `s` as Python 3's `repr(str)` does: single quotes unless the text holds a
+/// single quote and no double quote; backslash, the chosen quote, tab, newline and
+/// carriage return escaped; other unprintable characters as `\xNN`, `\uNNNN` or
+/// `\UNNNNNNNN`.
 ///
 /// ```
 /// use supervisor_types::py_repr;
 /// assert_eq!(py_repr("/bin/x"), "'/bin/x'");
 /// assert_eq!(py_repr("it's"), "\"it's\"");
+/// assert_eq!(py_repr("tab\there é"), "'tab\\there é'");
 /// ```
 pub fn py_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
@@ -20,17 +61,24 @@ pub fn py_repr(s: &str) -> String {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
             c if c == quote => {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f || (0x80..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+            c if (c as u32) < 0x7f && c >= ' ' => out.push(c),
+            c if (c as u32) < 0x7f || ((c as u32) < 0x100 && !is_printable(c)) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c => out.push(c),
+            c if is_printable(c) => out.push(c),
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
         }
     }
     out.push(quote);
@@ -47,5 +95,7 @@ mod tests {
         assert_eq!(py_repr("a'b\"c"), "'a\\'b\"c'");
         assert_eq!(py_repr("t\tn\n\u{1}é\u{7f}"), "'t\\tn\\n\\x01é\\x7f'");
         assert_eq!(py_repr(""), "''");
+        assert_eq!(py_repr("\u{a0}\u{200b}\u{e000}"), "'\\xa0\\u200b\\ue000'");
+        assert_eq!(py_repr("\u{f0000}"), "'\\U000f0000'");
     }
 }

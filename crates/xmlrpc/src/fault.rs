@@ -56,39 +56,9 @@ impl fmt::Display for Fault {
             f,
             "<Fault {}: {}>",
             self.code,
-            python_str_repr(&self.string)
+            supervisor_types::py_repr(&self.string)
         )
     }
-}
-
-/// Python's `repr(str)` for printable text: single quotes unless the text holds a
-/// single quote and no double quote; backslash escapes for quotes and controls.
-fn python_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]
