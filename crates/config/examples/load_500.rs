@@ -46,7 +46,7 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
     let mut fs = MemFs::new();
-    fs.add_file("/etc/supervisord.conf", &config_text(500));
+    fs.add_file("/etc/supervisord.conf", config_text(500));
     let env = Environment::new("/")
         .with_var("PATH", "/usr/bin:/bin")
         .with_var("HOME", "/root");
