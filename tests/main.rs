@@ -3,6 +3,7 @@
 
 mod api;
 mod events;
+mod fcgi;
 mod lifecycle;
 mod pidproxy;
 mod regression;
