@@ -5,11 +5,10 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Python's `str.isspace` for one character: Unicode white space plus the
-/// information separators `\x1c`..`\x1f`, which Rust's `char::is_whitespace` omits.
-pub fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
+/// Python's `str.isspace` for one character (from the types crate).
+pub use supervisor_types::py_isspace as is_space;
+/// Python's `repr()` of a `str` (from the types crate).
+pub use supervisor_types::py_repr as repr;
 
 /// Python's `str.strip()` with no argument.
 pub fn strip(s: &str) -> &str {
@@ -37,73 +36,6 @@ pub(crate) fn lower(s: &str) -> Cow<'_, str> {
 /// Python's `str.split()` with no argument: runs of white space separate words.
 pub fn split_whitespace(s: &str) -> impl Iterator<Item = &str> {
     s.split(is_space).filter(|w| !w.is_empty())
-}
-
-/// Whether Python's `str.isprintable` holds for `c`, approximated without the full
-/// Unicode category tables: controls, separators other than the ASCII space, the common
-/// format characters, private-use and non-characters are not printable.
-fn is_printable(c: char) -> bool {
-    let u = c as u32;
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || is_space(c) {
-        return false;
-    }
-    !matches!(u,
-        0xad
-        | 0x600..=0x605
-        | 0x61c
-        | 0x6dd
-        | 0x70f
-        | 0x180e
-        | 0x200b..=0x200f
-        | 0x202a..=0x202e
-        | 0x2060..=0x2064
-        | 0x2066..=0x206f
-        | 0xe000..=0xf8ff
-        | 0xfdd0..=0xfdef
-        | 0xfeff
-        | 0xfff9..=0xfffb
-        | 0xfffe..=0xffff
-        | 0xf0000..=0x10ffff)
-        && u & 0xfffe != 0xfffe
-}
-
-/// Python's `repr()` of a `str`.
-pub fn repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x7f && c >= ' ' => out.push(c),
-            c if (c as u32) < 0x7f || ((c as u32) < 0x100 && !is_printable(c)) => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if is_printable(c) => out.push(c),
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// Python's `ascii()` applied to a `repr` text: every non-ASCII character escaped.
