@@ -12,8 +12,16 @@ pub enum SignalError {
 impl std::fmt::Display for SignalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SignalError::BadName(v) => write!(f, "value '{v}' is not a valid signal name"),
-            SignalError::BadNumber(v) => write!(f, "value '{v}' is not a valid signal number"),
+            SignalError::BadName(v) => {
+                write!(f, "value {} is not a valid signal name", crate::py_repr(v))
+            }
+            SignalError::BadNumber(v) => {
+                write!(
+                    f,
+                    "value {} is not a valid signal number",
+                    crate::py_repr(v)
+                )
+            }
         }
     }
 }
@@ -79,10 +87,11 @@ const fn is_valid(num: i32) -> bool {
 /// Parses a signal as Supervisor's `signal_number`: a number, or a name with or without
 /// the `SIG` prefix in any case (`TERM`, `sigterm`, `15`).
 pub fn signal_number(value: &str) -> Result<i32, SignalError> {
-    let num = match value.trim().parse::<i32>() {
-        Ok(n) => n,
-        Err(_) => {
-            let upper = value.trim().to_ascii_uppercase();
+    // `int()` strips Unicode white space; `str.strip()` also the separators \x1c-\x1f.
+    let num = match py_int(value.trim()) {
+        Some(n) => i32::try_from(n).map_err(|_| SignalError::BadNumber(value.to_owned()))?,
+        None => {
+            let upper = value.trim_matches(crate::py_isspace).to_uppercase();
             let name = if upper.starts_with("SIG") {
                 upper
             } else {
@@ -101,6 +110,23 @@ pub fn signal_number(value: &str) -> Result<i32, SignalError> {
     } else {
         Err(SignalError::BadNumber(value.to_owned()))
     }
+}
+
+/// Python's `int(text)` for decimal text already stripped: an optional sign, then digits
+/// with single underscores between them. `None` when it is not such a number (or does
+/// not fit in 64 bits).
+fn py_int(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let well_formed = !digits.is_empty()
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        return None;
+    }
+    let n: i64 = digits.replace('_', "").parse().ok()?;
+    Some(if text.starts_with('-') { -n } else { n })
 }
 
 /// The name Supervisor prints for a signal number (`SIGTERM`), or `signal N` for one
@@ -141,6 +167,24 @@ mod tests {
         assert_eq!(signal_number("_DFL"), Ok(0));
         assert!(signal_number("35").is_err());
         assert!(signal_number("RTMIN+1").is_err());
+        assert_eq!(signal_number("1_5"), Ok(15));
+        assert!(matches!(
+            signal_number("\x1c9\x1c"),
+            Err(SignalError::BadName(_))
+        ));
+        assert!(matches!(
+            signal_number("1__5"),
+            Err(SignalError::BadName(_))
+        ));
+        assert_eq!(signal_number("\u{17f}igterm"), Ok(15));
+        assert_eq!(
+            signal_number("it's").unwrap_err().to_string(),
+            "value \"it's\" is not a valid signal name"
+        );
+        assert_eq!(
+            signal_number("99999999999").unwrap_err().to_string(),
+            "value '99999999999' is not a valid signal number"
+        );
     }
 
     #[test]
