@@ -15,13 +15,13 @@ use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
+use supervisor_config::{Environment, OsFs};
 
 use crate::client::{HttpConnector, XmlRpcClient};
 use crate::complete::{self, Kind};
 use crate::controller::{Console, Controller, Flow, Interrupt, Io};
 use crate::options::{self, CtlOptions, EarlyExit};
 use crate::rpc::{ProcessInfo, Supervisor, Target};
-use crate::settings::{self, Host};
 
 /// A writer several owners share (the controller, prompts, `fg`'s output threads).
 #[derive(Clone)]
@@ -110,32 +110,9 @@ fn display_progname(argv0: &str) -> String {
 /// first found on the search path).
 fn prepare(progname: &str, args: &[String]) -> Result<CtlOptions, EarlyExit> {
     let cl = options::parse_command_line(progname, args)?;
-    let configfile = cl.configfile.clone().or_else(|| {
-        options::config_search_paths(progname)
-            .into_iter()
-            .find(|p| p.exists())
-            .and_then(|p| p.to_str().map(str::to_owned))
-    });
-    let file = match configfile {
-        Some(path) => {
-            let env: Vec<(String, String)> = std::env::vars().collect();
-            let home = std::env::var("HOME").ok();
-            let cwd = std::env::current_dir()
-                .ok()
-                .and_then(|p| p.to_str().map(str::to_owned))
-                .unwrap_or_else(|| "/".to_owned());
-            let host = Host {
-                env: &env,
-                home: home.as_deref(),
-                cwd: &cwd,
-            };
-            Some(
-                settings::load_settings(&path, &host)
-                    .map_err(|m| options::usage_error(progname, &m))?,
-            )
-        }
-        None => None,
-    };
+    let env =
+        Environment::from_process().map_err(|e| options::usage_error(progname, &e.to_string()))?;
+    let file = options::read_config_file(progname, cl.configfile.as_deref(), &env, &OsFs)?;
     Ok(CtlOptions::resolve(cl, file))
 }
 

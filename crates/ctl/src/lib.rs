@@ -34,10 +34,9 @@ pub mod format;
 pub mod options;
 mod py;
 pub mod rpc;
-pub mod settings;
 
 pub use controller::{API_VERSION, Console, Controller, Flow, Interrupt, Io, exit};
-pub use options::{CommandLine, CtlOptions, EarlyExit, FileSettings};
+pub use options::{CommandLine, CtlOptions, EarlyExit};
 pub use rpc::{
     ConfigChanges, ConfigInfo, Connector, ProcessInfo, ProcessResult, RpcError, RpcErrorKind,
     StreamError, Supervisor, Target,

@@ -4,7 +4,9 @@
 //! Options stop at the first word that does not start with `-` (or after `--`); the words
 //! from there on form the action. Long options may be abbreviated to any unique prefix.
 
-use std::path::PathBuf;
+use std::path::Path;
+
+use supervisor_config::{ClientConfig, Environment, FileSystem};
 
 use crate::py;
 
@@ -44,9 +46,6 @@ const LONG_OPTS: [&str; 7] = [
     "password=",
     "history_file=",
 ];
-
-/// The server URL used when neither `-s` nor a config file names one.
-pub const DEFAULT_SERVER_URL: &str = "http://localhost:9001";
 
 /// What the command line asks for before any config file is read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -247,59 +246,26 @@ fn conflict(progname: &str, opt: &str) -> EarlyExit {
     )
 }
 
-/// Python's `os.path.dirname`.
-fn dirname(p: &str) -> &str {
-    let i = p.rfind('/').map_or(0, |i| i + 1);
-    let head = &p[..i];
-    if !head.is_empty() && head.chars().any(|c| c != '/') {
-        head.trim_end_matches('/')
-    } else {
-        head
-    }
-}
-
-/// Python's `os.path.join` for two parts.
-fn join(a: &str, b: &str) -> String {
-    if b.starts_with('/') {
-        b.to_owned()
-    } else if a.is_empty() || a.ends_with('/') {
-        format!("{a}{b}")
-    } else {
-        format!("{a}/{b}")
-    }
-}
-
-/// Where supervisorctl looks for a config file when `-c` is not given, in order:
-/// relative to the program's directory's parent, the working directory, then `/etc`.
-pub fn config_search_paths(progname: &str) -> Vec<PathBuf> {
-    let here = dirname(dirname(progname));
-    [
-        join(&join(here, "etc"), "supervisord.conf"),
-        join(here, "supervisord.conf"),
-        "supervisord.conf".to_owned(),
-        "etc/supervisord.conf".to_owned(),
-        "/etc/supervisord.conf".to_owned(),
-        "/etc/supervisor/supervisord.conf".to_owned(),
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .collect()
-}
-
-/// The `[supervisorctl]` settings read from a config file, as the client-side loader
-/// returns them (URLs and paths already normalised).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FileSettings {
-    /// `serverurl` (the loader's default is `http://localhost:9001`).
-    pub serverurl: Option<String>,
-    /// `prompt` (default `supervisor`).
-    pub prompt: Option<String>,
-    /// `username`.
-    pub username: Option<String>,
-    /// `password`.
-    pub password: Option<String>,
-    /// `history_file`.
-    pub history_file: Option<String>,
+/// Reads the config file as supervisorctl does before running a command: the one given
+/// with `-c`, or else the first of [`supervisor_config::search_paths`] that exists (none
+/// found means the defaults), loaded with [`supervisor_config::load_client`]. A file that
+/// cannot be loaded is a usage error with Supervisor's text.
+pub fn read_config_file(
+    progname: &str,
+    configfile: Option<&str>,
+    env: &Environment,
+    fs: &dyn FileSystem,
+) -> Result<Option<ClientConfig>, EarlyExit> {
+    let path = match configfile {
+        Some(path) => path.to_owned(),
+        None => match supervisor_config::find_config_file(progname, env, fs) {
+            Ok(path) => path,
+            Err(_) => return Ok(None),
+        },
+    };
+    supervisor_config::load_client(Path::new(&path), env, fs)
+        .map(Some)
+        .map_err(|e| usage_error(progname, &e.to_string()))
 }
 
 /// Everything the controller needs to know about how it was invoked.
@@ -324,17 +290,14 @@ pub struct CtlOptions {
 impl CtlOptions {
     /// Merges the command line over the config file over the defaults. With no action
     /// words the session is interactive.
-    pub fn resolve(cl: CommandLine, file: Option<FileSettings>) -> CtlOptions {
+    pub fn resolve(cl: CommandLine, file: Option<ClientConfig>) -> CtlOptions {
         let file = file.unwrap_or_default();
         let interactive = cl.interactive || cl.args.is_empty();
         CtlOptions {
-            serverurl: cl
-                .serverurl
-                .or(file.serverurl)
-                .unwrap_or_else(|| DEFAULT_SERVER_URL.to_owned()),
+            serverurl: cl.serverurl.unwrap_or(file.serverurl),
             username: cl.username.or(file.username),
             password: cl.password.or(file.password),
-            prompt: file.prompt.unwrap_or_else(|| "supervisor".to_owned()),
+            prompt: file.prompt,
             history_file: cl.history_file.or(file.history_file),
             interactive,
             args: cl.args,
@@ -350,6 +313,8 @@ impl Default for CtlOptions {
 
 #[cfg(test)]
 mod tests {
+    use supervisor_config::MemFs;
+
     use super::*;
 
     fn parse(args: &[&str]) -> Result<CommandLine, EarlyExit> {
@@ -451,24 +416,76 @@ mod tests {
         assert!(text.ends_with("actions.\n\n"));
     }
 
+    fn memfs(files: &[(&str, &str)]) -> MemFs {
+        let mut fs = MemFs::new();
+        for (path, text) in files {
+            fs.add_file(path, text);
+        }
+        fs
+    }
+
     #[test]
-    fn search_paths_follow_the_program_location() {
-        let p = config_search_paths("/opt/sv/bin/supervisorctl");
-        assert_eq!(p[0], PathBuf::from("/opt/sv/etc/supervisord.conf"));
-        assert_eq!(p[1], PathBuf::from("/opt/sv/supervisord.conf"));
-        let p = config_search_paths("supervisorctl");
-        assert_eq!(p[0], PathBuf::from("etc/supervisord.conf"));
-        assert_eq!(p[1], PathBuf::from("supervisord.conf"));
-        assert_eq!(p[5], PathBuf::from("/etc/supervisor/supervisord.conf"));
+    fn the_config_file_is_searched_next_to_the_program_then_in_the_working_directory() {
+        let env = Environment::new("/work");
+        let conf = "[supervisorctl]\nprompt=found\n";
+        let fs = memfs(&[
+            ("/opt/sv/etc/supervisord.conf", conf),
+            ("/work/supervisord.conf", "[supervisorctl]\nprompt=cwd\n"),
+        ]);
+        let found = read_config_file("/opt/sv/bin/supervisorctl", None, &env, &fs).unwrap();
+        assert_eq!(found.unwrap().prompt, "found");
+        let found = read_config_file("supervisorctl", None, &env, &fs).unwrap();
+        assert_eq!(found.unwrap().prompt, "cwd");
+        let none = read_config_file("supervisorctl", None, &env, &MemFs::new()).unwrap();
+        assert_eq!(none, None);
+    }
+
+    #[test]
+    fn the_section_is_read_and_expanded() {
+        let env = Environment::new("/work").with_var("USER", "bob");
+        let text = "[supervisorctl]\nserverurl=unix://%(here)s/../run/s.sock\nusername=%(ENV_USER)s\nprompt=hi\nhistory_file=h.txt\n";
+        let fs = memfs(&[("/work/etc/sd.conf", text)]);
+        let c = read_config_file("supervisorctl", Some("etc/sd.conf"), &env, &fs)
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.serverurl, "unix:///work/run/s.sock");
+        assert_eq!(c.username.as_deref(), Some("bob"));
+        assert_eq!(c.prompt, "hi");
+        assert_eq!(c.history_file.as_deref(), Some("/work/h.txt"));
+        assert_eq!(c.password, None);
+    }
+
+    #[test]
+    fn config_file_errors_are_usage_errors_in_pythons_words() {
+        let env = Environment::new("/work").with_var("USER", "bob");
+        let fs = memfs(&[
+            ("/work/a.conf", "[supervisord]\n"),
+            ("/work/b.conf", "[supervisorctl]\nusername=%(nope)s\n"),
+        ]);
+        let read = |path: &str| read_config_file("/bin/supervisorctl", Some(path), &env, &fs);
+        assert_eq!(
+            read("a.conf"),
+            Err(usage(".ini file does not include supervisorctl section"))
+        );
+        assert_eq!(
+            read("b.conf"),
+            Err(usage(
+                "Format string '%(nope)s' for 'supervisorctl.username' contains names ('nope') which cannot be expanded. Available names: ENV_USER"
+            ))
+        );
+        assert_eq!(
+            read("/nonexistent/x.conf"),
+            Err(usage("could not find config file /nonexistent/x.conf"))
+        );
     }
 
     #[test]
     fn resolve_prefers_command_line_then_file_then_defaults() {
-        let file = FileSettings {
-            serverurl: Some("unix:///f.sock".into()),
-            prompt: Some("p".into()),
+        let file = ClientConfig {
+            serverurl: "unix:///f.sock".into(),
+            prompt: "p".into(),
             username: Some("fu".into()),
-            ..FileSettings::default()
+            ..ClientConfig::default()
         };
         let cl = CommandLine {
             username: Some("cu".into()),
@@ -481,7 +498,7 @@ mod tests {
         assert_eq!(o.prompt, "p");
         assert!(!o.interactive);
         let o = CtlOptions::default();
-        assert_eq!(o.serverurl, DEFAULT_SERVER_URL);
+        assert_eq!(o.serverurl, "http://localhost:9001");
         assert_eq!(o.prompt, "supervisor");
         assert!(o.interactive);
     }
