@@ -320,7 +320,7 @@ fn process(name: &str) -> ProcessConfig {
         killasgroup: false,
         exitcodes: vec![0],
         redirect_stderr: false,
-        environment: Vec::new(),
+        environment: Default::default(),
         serverurl: None,
     }
 }

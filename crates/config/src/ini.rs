@@ -1,6 +1,7 @@
 //! The INI lexer: Python's `RawConfigParser` exactly as Supervisor configures it
 //! (`inline_comment_prefixes=(';', '#')`, `strict=False`, no interpolation).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -9,8 +10,9 @@ use crate::py;
 /// One `key = value` of a section.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// The key, case-folded as Python's `str.lower`.
-    pub key: String,
+    /// The key, case-folded as Python's `str.lower`. Option names Supervisor reads
+    /// are shared static strings; other keys are owned.
+    pub key: Cow<'static, str>,
     /// The value: inline comments cut, continuation lines joined with `\n`, stripped.
     pub value: String,
     /// The 1-based line that last set this key.
@@ -312,7 +314,7 @@ impl Ini {
             }
             None => {
                 entries.push(Entry {
-                    key: key.to_owned(),
+                    key: known_key(key),
                     value: value.to_owned(),
                     line,
                 });
@@ -358,7 +360,7 @@ impl Ini {
         let Some(s) = self.section(section) else {
             return Vec::new();
         };
-        let mut keys: Vec<&str> = s.entries.iter().map(|e| e.key.as_str()).collect();
+        let mut keys: Vec<&str> = s.entries.iter().map(|e| &*e.key).collect();
         for d in &self.defaults {
             if s.get(&d.key).is_none() {
                 keys.push(&d.key);
@@ -390,6 +392,84 @@ impl Ini {
                 }
             }
         }
+    }
+}
+
+/// Every option name Supervisor reads, sorted, so that the lexer can share these
+/// strings instead of allocating a copy of each key it reads.
+const KNOWN_KEYS: [&str; 64] = [
+    "autorestart",
+    "autostart",
+    "buffer_size",
+    "childlogdir",
+    "chmod",
+    "chown",
+    "command",
+    "directory",
+    "environment",
+    "events",
+    "exitcodes",
+    "file",
+    "files",
+    "history_file",
+    "identifier",
+    "killasgroup",
+    "logfile",
+    "logfile_backups",
+    "logfile_maxbytes",
+    "loglevel",
+    "minfds",
+    "minprocs",
+    "nocleanup",
+    "nodaemon",
+    "numprocs",
+    "numprocs_start",
+    "password",
+    "pidfile",
+    "port",
+    "priority",
+    "process_name",
+    "programs",
+    "prompt",
+    "redirect_stderr",
+    "result_handler",
+    "serverurl",
+    "silent",
+    "socket",
+    "socket_backlog",
+    "socket_mode",
+    "socket_owner",
+    "startretries",
+    "startsecs",
+    "stderr_capture_maxbytes",
+    "stderr_events_enabled",
+    "stderr_logfile",
+    "stderr_logfile_backups",
+    "stderr_logfile_maxbytes",
+    "stderr_syslog",
+    "stdout_capture_maxbytes",
+    "stdout_events_enabled",
+    "stdout_logfile",
+    "stdout_logfile_backups",
+    "stdout_logfile_maxbytes",
+    "stdout_syslog",
+    "stopasgroup",
+    "stopsignal",
+    "stopwaitsecs",
+    "strip_ansi",
+    "supervisor.ctl_factory",
+    "supervisor.rpcinterface_factory",
+    "umask",
+    "user",
+    "username",
+];
+
+/// A case-folded key as stored in an [`Entry`]: the shared static string when it is
+/// one of Supervisor's option names, else an owned copy.
+fn known_key(key: &str) -> Cow<'static, str> {
+    match KNOWN_KEYS.binary_search(&key) {
+        Ok(i) => Cow::Borrowed(KNOWN_KEYS[i]),
+        Err(_) => Cow::Owned(key.to_owned()),
     }
 }
 
@@ -460,6 +540,15 @@ mod tests {
             e.to_string(),
             "Source contains parsing errors: 'f.conf'\n\t[line  2]: 'bogus\\n'\n\t[line  3]: '=x\\n'"
         );
+    }
+
+    #[test]
+    fn known_keys_are_shared_and_others_owned() {
+        assert!(KNOWN_KEYS.windows(2).all(|w| w[0] < w[1]));
+        let ini = one("[s]\nCommand=a\nmy_key=b\n");
+        let keys: Vec<_> = ini.sections()[0].entries.iter().map(|e| &e.key).collect();
+        assert!(matches!(keys[0], Cow::Borrowed("command")));
+        assert!(matches!(keys[1], Cow::Owned(k) if k == "my_key"));
     }
 
     #[test]

@@ -65,9 +65,9 @@ pub use load::{
     ROOT_SEARCH_WARNING, expand, find_config_file, load, load_client, resolve_user, search_paths,
 };
 pub use model::{
-    ClientConfig, Config, EVENT_TYPES, FcgiSocket, GroupConfig, GroupKind, InetHttpServerConfig,
-    LogFile, LogLevel, MainLogFile, Owner, PluginConfig, ProcessConfig, SupervisordConfig,
-    UnixHttpServerConfig,
+    ClientConfig, Config, EVENT_TYPES, EnvIter, FcgiSocket, GroupConfig, GroupKind,
+    InetHttpServerConfig, LogFile, LogLevel, MainLogFile, Owner, PluginConfig, ProcessConfig,
+    ProcessEnvironment, SupervisordConfig, UnixHttpServerConfig,
 };
 
 /// The sample configuration `echo_supervisord_conf` prints: every section and option,

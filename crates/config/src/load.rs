@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::datatypes::{
     auto_restart, boolean, byte_size, colon_separated_user_group, dict_of_key_value_pairs,
@@ -17,8 +18,8 @@ use crate::host::{Environment, FileSystem, abspath, dirname, join, normalize_pat
 use crate::ini::{Entry, Ini, Section};
 use crate::model::{
     ClientConfig, Config, EVENT_TYPES, FcgiSocket, GroupConfig, GroupKind, InetHttpServerConfig,
-    LogFile, MainLogFile, Owner, PluginConfig, ProcessConfig, SupervisordConfig,
-    UnixHttpServerConfig,
+    LogFile, MainLogFile, Owner, PluginConfig, ProcessConfig, ProcessEnvironment,
+    SupervisordConfig, UnixHttpServerConfig,
 };
 use crate::py::{self, Expansions, FormatError, Value};
 
@@ -142,6 +143,8 @@ struct Loader<'a> {
     here: String,
     parser: Ini,
     environ: Expansions,
+    /// `[supervisord] environment`, shared by every process's environment.
+    child_env: Arc<[(String, String)]>,
     warnings: Vec<String>,
     infos: Vec<String>,
 }
@@ -311,6 +314,7 @@ impl Loader<'_> {
         for (k, v) in &environment {
             self.environ.set_str(&format!("ENV_{k}"), v);
         }
+        self.child_env = environment.as_slice().into();
         let logfile = if logfile == "syslog" {
             MainLogFile::Syslog
         } else {
@@ -576,7 +580,7 @@ impl Loader<'_> {
                 killasgroup,
                 exitcodes: exitcodes.clone(),
                 redirect_stderr,
-                environment,
+                environment: ProcessEnvironment::new(self.child_env.clone(), environment),
                 serverurl: serverurl.clone(),
             });
         }
@@ -908,6 +912,7 @@ pub fn load(path: &Path, env: &Environment, fs: &dyn FileSystem) -> Result<Confi
         here,
         parser,
         environ: environ_expansions(env),
+        child_env: Arc::default(),
         warnings: Vec::new(),
         infos: Vec::new(),
     };
@@ -919,19 +924,7 @@ pub fn load(path: &Path, env: &Environment, fs: &dyn FileSystem) -> Result<Confi
     }
     let supervisord = loader.supervisord()?;
     let rpcinterfaces = loader.plugins("supervisor.rpcinterface_factory", "rpcinterface:")?;
-    let mut groups = loader.groups()?;
-    for group in &mut groups {
-        for proc in &mut group.processes {
-            let mut env = supervisord.environment.clone();
-            for (k, v) in std::mem::take(&mut proc.environment) {
-                match env.iter_mut().find(|(ek, _)| *ek == k) {
-                    Some(slot) => slot.1 = v,
-                    None => env.push((k, v)),
-                }
-            }
-            proc.environment = env;
-        }
-    }
+    let groups = loader.groups()?;
     let (unix_http_servers, inet_http_servers) = loader.servers()?;
     Ok(Config {
         configfile,
@@ -973,6 +966,7 @@ pub fn load_client(
         here,
         parser,
         environ: environ_expansions(env),
+        child_env: Arc::default(),
         warnings: Vec::new(),
         infos: Vec::new(),
     };

@@ -1,5 +1,7 @@
 //! The typed configuration: what a loaded `supervisord.conf` means.
 
+use std::sync::Arc;
+
 use supervisor_types::AutoRestart;
 
 /// The main log level (`loglevel`), with Supervisor's numbers.
@@ -267,6 +269,151 @@ pub enum GroupKind {
     },
 }
 
+/// The variables a process adds to its children's environment: `[supervisord]
+/// environment`, one copy shared by every process of a load, overlaid with the
+/// program's own `environment=` pairs. It reads as the dictionary Supervisor builds
+/// with `copy()` then `update()`: shared names first, in their order, each with the
+/// program's value when the program sets it too, then the program's other names in
+/// their order.
+///
+/// Equality is a Python `dict`'s: the same names with the same values, in any order.
+///
+/// ```
+/// use std::sync::Arc;
+/// use supervisor_config::ProcessEnvironment;
+///
+/// let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+/// let shared: Arc<[(String, String)]> = vec![pair("A", "1"), pair("B", "2")].into();
+/// let env = ProcessEnvironment::new(shared, vec![pair("C", "3"), pair("A", "x")]);
+/// let pairs: Vec<(&str, &str)> = env.iter().collect();
+/// assert_eq!(pairs, [("A", "x"), ("B", "2"), ("C", "3")]);
+/// assert_eq!(env.get("B"), Some("2"));
+/// assert_eq!(env.len(), 3);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ProcessEnvironment {
+    shared: Arc<[(String, String)]>,
+    own: Vec<(String, String)>,
+}
+
+impl ProcessEnvironment {
+    /// The `shared` pairs overlaid with `own`. Names are unique within each (as the
+    /// parser makes them); a repeated name in `own` keeps its first position and its
+    /// last value.
+    pub fn new(shared: Arc<[(String, String)]>, mut own: Vec<(String, String)>) -> Self {
+        let mut i = 0;
+        while i < own.len() {
+            match own[..i].iter().position(|(k, _)| *k == own[i].0) {
+                Some(first) => {
+                    let (_, v) = own.remove(i);
+                    own[first].1 = v;
+                }
+                None => i += 1,
+            }
+        }
+        ProcessEnvironment { shared, own }
+    }
+
+    /// The value a child gets for `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.own_value(name).or_else(|| {
+            self.shared
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        })
+    }
+
+    /// The pairs, in the order described on the type.
+    pub fn iter(&self) -> EnvIter<'_> {
+        EnvIter { env: self, pos: 0 }
+    }
+
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.shared.len() + self.own.iter().filter(|(k, _)| !self.in_shared(k)).count()
+    }
+
+    /// Whether there are no names at all.
+    pub fn is_empty(&self) -> bool {
+        self.shared.is_empty() && self.own.is_empty()
+    }
+
+    /// The pairs as owned strings, in iteration order.
+    pub fn to_vec(&self) -> Vec<(String, String)> {
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    /// The `[supervisord] environment` part.
+    pub fn shared(&self) -> &Arc<[(String, String)]> {
+        &self.shared
+    }
+
+    /// The program's own pairs.
+    pub fn own(&self) -> &[(String, String)] {
+        &self.own
+    }
+
+    fn own_value(&self, name: &str) -> Option<&str> {
+        self.own
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn in_shared(&self, name: &str) -> bool {
+        self.shared.iter().any(|(k, _)| k == name)
+    }
+}
+
+impl PartialEq for ProcessEnvironment {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Eq for ProcessEnvironment {}
+
+impl<'a> IntoIterator for &'a ProcessEnvironment {
+    type Item = (&'a str, &'a str);
+    type IntoIter = EnvIter<'a>;
+
+    fn into_iter(self) -> EnvIter<'a> {
+        self.iter()
+    }
+}
+
+/// The pairs of a [`ProcessEnvironment`], in its order.
+#[derive(Clone, Debug)]
+pub struct EnvIter<'a> {
+    env: &'a ProcessEnvironment,
+    pos: usize,
+}
+
+impl<'a> Iterator for EnvIter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let env = self.env;
+        while self.pos < env.shared.len() + env.own.len() {
+            let i = self.pos;
+            self.pos += 1;
+            match env.shared.get(i) {
+                Some((k, v)) => return Some((k, env.own_value(k).unwrap_or(v))),
+                None => {
+                    let (k, v) = &env.own[i - env.shared.len()];
+                    if !env.in_shared(k) {
+                        return Some((k, v));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
 /// One process instance after `numprocs` expansion, with Supervisor's option names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProcessConfig {
@@ -329,7 +476,7 @@ pub struct ProcessConfig {
     /// `redirect_stderr`, default false.
     pub redirect_stderr: bool,
     /// `[supervisord] environment` overlaid with the program's `environment`.
-    pub environment: Vec<(String, String)>,
+    pub environment: ProcessEnvironment,
     /// `serverurl`; `None` for `AUTO` or absent (use supervisord's own).
     pub serverurl: Option<String>,
 }
@@ -432,5 +579,42 @@ impl Default for ClientConfig {
             history_file: None,
             ctlplugins: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_reads_as_a_copied_then_updated_dict() {
+        let shared: Arc<[(String, String)]> = pairs(&[("A", "1"), ("B", "2")]).into();
+        let env =
+            ProcessEnvironment::new(shared.clone(), pairs(&[("B", "x"), ("C", "3"), ("C", "4")]));
+        assert_eq!(env.to_vec(), pairs(&[("A", "1"), ("B", "x"), ("C", "4")]));
+        assert_eq!(
+            (env.len(), env.get("C"), env.get("D")),
+            (3, Some("4"), None)
+        );
+        assert!(Arc::ptr_eq(env.shared(), &shared));
+        assert!(ProcessEnvironment::default().is_empty());
+    }
+
+    #[test]
+    fn environment_equality_ignores_order_and_layering() {
+        let a = ProcessEnvironment::new(pairs(&[("A", "1")]).into(), pairs(&[("B", "2")]));
+        let b = ProcessEnvironment::new(Arc::default(), pairs(&[("B", "2"), ("A", "1")]));
+        let c = ProcessEnvironment::new(Arc::default(), pairs(&[("B", "2"), ("A", "9")]));
+        let d = ProcessEnvironment::new(Arc::default(), pairs(&[("B", "2")]));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+        assert_ne!(d, a);
     }
 }

@@ -265,7 +265,7 @@ fn dump(c: &Config) -> String {
                 ("killasgroup", v_bool(p.killasgroup).into()),
                 ("exitcodes", format!("[{}]", codes.join(", "))),
                 ("redirect_stderr", v_bool(p.redirect_stderr).into()),
-                ("environment", v_pairs(&p.environment)),
+                ("environment", v_pairs(&p.environment.to_vec())),
                 ("serverurl", v_opt(&p.serverurl)),
             ];
             for (k, val) in fields {
