@@ -91,24 +91,44 @@ def find_or_install_ref(install):
     return sd, sc, version
 
 
-def build_ours(build):
+def build_ours(build, rev):
+    """Our release binaries, built from the working tree, or with `rev` from that commit
+    alone (exported with `git archive`, so edits in progress in the tree are left out)."""
+    src = ROOT
+    if rev:
+        sha = git("rev-parse", "--short", rev)
+        src = os.path.join(ROOT, "target", "e2e-src", sha)
+        if not os.path.isdir(src):
+            os.makedirs(src)
+            archive = subprocess.Popen(["git", "archive", sha], cwd=ROOT, stdout=subprocess.PIPE)
+            run(["tar", "-x", "-C", src], stdin=archive.stdout)
+            if archive.wait() != 0:
+                die("git archive %s failed" % sha)
     meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"],
-                          cwd=ROOT, capture_output=True, text=True)
+                          cwd=src, capture_output=True, text=True)
     if meta.returncode != 0:
         die("cargo metadata failed:\n%s" % meta.stderr)
     target = json.loads(meta.stdout)["target_directory"]
     if build:
-        log("building release binaries (target dir %s)" % target)
+        log("building release binaries from %s (target dir %s)" % (src, target))
         run(["cargo", "build", "--release", "--bin", "supervisord", "--bin", "supervisorctl"],
-            cwd=ROOT)
+            cwd=src)
     sd = os.path.join(target, "release", "supervisord")
     sc = os.path.join(target, "release", "supervisorctl")
     for b in (sd, sc):
         if not os.access(b, os.X_OK):
             die("%s is missing; run without --no-build" % b)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    return sd, sc, commit
+    if rev:
+        return sd, sc, sha
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return sd, sc, git("rev-parse", "--short", "HEAD") + ("+uncommitted" if dirty else "")
+
+
+def git(*args):
+    r = subprocess.run(["git"] + list(args), cwd=ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        die("git %s failed: %s" % (" ".join(args), r.stderr.strip()))
+    return r.stdout.strip()
 
 
 def run(argv, **kw):
@@ -406,6 +426,8 @@ def parse_args(argv):
                         "run; empty = skip)")
     p.add_argument("--scale", type=int, default=5000,
                    help="programs for the scale check of ours (0 = skip)")
+    p.add_argument("--rev", help="build ours from this commit only (e.g. HEAD), leaving out "
+                   "uncommitted edits; default: the working tree")
     p.add_argument("--no-build", action="store_true", help="use the existing release binaries")
     p.add_argument("--no-install-ref", action="store_true",
                    help="fail instead of installing the Python reference when it is missing")
@@ -426,7 +448,7 @@ def main(argv=None):
         return 0
     kit = find_kit(opts.kit)
     py_sd, py_sc, version = find_or_install_ref(not opts.no_install_ref)
-    our_sd, our_sc, commit = build_ours(not opts.no_build)
+    our_sd, our_sc, commit = build_ours(not opts.no_build, opts.rev)
     out = opts.out_dir or os.path.join(ROOT, "target", "e2e-bench",
                                        time.strftime("%Y%m%dT%H%M%S"))
     os.makedirs(out, exist_ok=True)
