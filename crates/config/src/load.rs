@@ -145,6 +145,9 @@ struct Loader<'a> {
     environ: Expansions,
     /// `[supervisord] environment`, shared by every process's environment.
     child_env: Arc<[(String, String)]>,
+    /// The expansion layers of `processes_inner`, kept between sections so that
+    /// their buffers are reused.
+    layers: [Expansions; 3],
     warnings: Vec<String>,
     infos: Vec<String>,
 }
@@ -390,13 +393,14 @@ impl Loader<'_> {
         group_name: &str,
     ) -> Result<Vec<ProcessConfig>, ConfigError> {
         let mut warnings = Vec::new();
-        let processes = self
-            .processes_inner(section, group_name, &mut warnings)
-            .map_err(|message| ConfigError::InSection {
-                message,
-                section: section.to_owned(),
-                file: self.section_file(section),
-            })?;
+        let mut layers = std::mem::take(&mut self.layers);
+        let processes = self.processes_inner(section, group_name, &mut layers, &mut warnings);
+        self.layers = layers;
+        let processes = processes.map_err(|message| ConfigError::InSection {
+            message,
+            section: section.to_owned(),
+            file: self.section_file(section),
+        })?;
         self.warnings.append(&mut warnings);
         Ok(processes)
     }
@@ -413,6 +417,7 @@ impl Loader<'_> {
         &self,
         section: &str,
         group_name: &str,
+        [head, tail, cur]: &mut [Expansions; 3],
         warnings: &mut Vec<String>,
     ) -> Result<Vec<ProcessConfig>, String> {
         let env = self.env;
@@ -420,13 +425,14 @@ impl Loader<'_> {
         let environ = &self.environ;
         let view = self.view(section);
         let program_name = process_or_group_name(section.split_once(':').map_or("", |(_, n)| n))?;
-        let mut head = Expansions::new();
+        head.clear();
+        tail.clear();
         head.set_str("here", &self.here);
         head.set_str("program_name", &program_name);
         head.set_str("host_node_name", &env.host_node_name);
         head.set_str("group_name", group_name);
         let get_or =
-            |option: &str, default: &'static str| view.get_or(option, &[environ, &head], default);
+            |option: &str, default: &'static str| view.get_or(option, &[environ, head], default);
         let priority = integer(&get_or("priority", "999")?)?;
         let autostart = boolean(&get_or("autostart", "true")?)?;
         let autorestart = auto_restart(&get_or("autorestart", "unexpected")?)?;
@@ -449,14 +455,14 @@ impl Loader<'_> {
         let stderr_cmaxbytes = byte_size(&get_or("stderr_capture_maxbytes", "0")?)?;
         let stderr_events = boolean(&get_or("stderr_events_enabled", "false")?)?;
         let serverurl = view
-            .get("serverurl", &[environ, &head])?
+            .get("serverurl", &[environ, head])?
             .filter(|u| u.is_empty() || py::strip(u).to_uppercase() != "AUTO")
             .map(Cow::into_owned);
-        let uid = match view.get("user", &[environ, &head])? {
+        let uid = match view.get("user", &[environ, head])? {
             None => None,
             Some(u) => Some(name_to_uid(&u, fs)?),
         };
-        let umask = match view.get("umask", &[environ, &head])? {
+        let umask = match view.get("umask", &[environ, head])? {
             None => None,
             Some(u) => Some(octal_type(&u)?),
         };
@@ -484,8 +490,6 @@ impl Loader<'_> {
                 "stderr_logfile_maxbytes",
             ],
         ];
-        let mut tail = Expansions::new();
-        let mut cur = Expansions::new();
         let mut programs = Vec::new();
         let end = numprocs_start.saturating_add(numprocs.max(0));
         for process_num in numprocs_start..end {
@@ -494,7 +498,7 @@ impl Loader<'_> {
             cur.clear();
             let environment = dict_of_key_value_pairs(&expand_in(
                 environment_str,
-                &[&head, environ, &tail, &cur],
+                &[head, environ, tail, cur],
                 "environment",
             )?)?;
             for (k, v) in &environment {
@@ -504,8 +508,8 @@ impl Loader<'_> {
                     tail.set_joined_str("ENV_", k, v);
                 }
             }
-            let dict: [&Expansions; 4] = [&head, environ, &tail, &cur];
-            let sane: [&Expansions; 4] = [environ, &head, &tail, &cur];
+            let dict: [&Expansions; 4] = [head, environ, tail, cur];
+            let sane: [&Expansions; 4] = [environ, head, tail, cur];
             let directory = view.get("directory", &sane)?.map(Cow::into_owned);
             let mut logs = [(LogFile::Auto, 0, 0, false), (LogFile::Auto, 0, 0, false)];
             for (slot, [lf_key, sy_key, backups_key, maxbytes_key]) in
@@ -913,6 +917,7 @@ pub fn load(path: &Path, env: &Environment, fs: &dyn FileSystem) -> Result<Confi
         parser,
         environ: environ_expansions(env),
         child_env: Arc::default(),
+        layers: Default::default(),
         warnings: Vec::new(),
         infos: Vec::new(),
     };
@@ -967,6 +972,7 @@ pub fn load_client(
         parser,
         environ: environ_expansions(env),
         child_env: Arc::default(),
+        layers: Default::default(),
         warnings: Vec::new(),
         infos: Vec::new(),
     };

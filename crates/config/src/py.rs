@@ -151,9 +151,16 @@ impl Value {
 
 /// An insertion-ordered mapping of expansion names, as the Python `dict` Supervisor
 /// passes to `%`. Setting an existing name keeps its position.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// [`Expansions::clear`] keeps the cleared names' buffers, and later insertions reuse
+/// them, so a mapping that is cleared and refilled for every section or process
+/// allocates only when it grows.
+#[derive(Clone, Default)]
 pub struct Expansions {
-    entries: Vec<(String, Value)>,
+    /// The entries; only the first `live` are in the mapping, the rest are spare
+    /// buffers.
+    slots: Vec<(String, Value)>,
+    live: usize,
 }
 
 impl Expansions {
@@ -162,72 +169,104 @@ impl Expansions {
         Self::default()
     }
 
+    fn entries(&self) -> &[(String, Value)] {
+        &self.slots[..self.live]
+    }
+
+    fn entries_mut(&mut self) -> &mut [(String, Value)] {
+        &mut self.slots[..self.live]
+    }
+
+    /// Appends an entry, reusing a spare slot's buffers when there is one.
+    fn push_with(&mut self, name: impl FnOnce(&mut String), value: ValueRef<'_>) {
+        if self.live == self.slots.len() {
+            self.slots.push((String::new(), Value::Int(0)));
+        }
+        let slot = &mut self.slots[self.live];
+        slot.0.clear();
+        name(&mut slot.0);
+        value.store(&mut slot.1);
+        self.live += 1;
+    }
+
+    fn set_ref(&mut self, name: &str, value: ValueRef<'_>) {
+        match self.entries_mut().iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => value.store(&mut slot.1),
+            None => self.push_with(|k| k.push_str(name), value),
+        }
+    }
+
     /// Sets `name` to a string value.
     pub fn set_str(&mut self, name: &str, value: &str) {
-        self.set(name, Value::Str(value.to_owned()));
+        self.set_ref(name, ValueRef::Str(value));
     }
 
     /// Sets `name` to `value`.
     pub fn set(&mut self, name: &str, value: Value) {
-        match self.entries.iter_mut().find(|(k, _)| k == name) {
-            Some(slot) => slot.1 = value,
-            None => self.entries.push((name.to_owned(), value)),
-        }
+        self.set_ref(name, ValueRef::of(&value));
     }
 
     /// Copies every entry of `other` into `self`, as `dict.update`.
     pub fn update(&mut self, other: &Expansions) {
-        for (k, v) in &other.entries {
-            self.set(k, v.clone());
+        for (k, v) in other.entries() {
+            self.set_ref(k, ValueRef::of(v));
         }
     }
 
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.entries()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// Whether the name `{prefix}{rest}` is set.
     pub(crate) fn contains_joined(&self, prefix: &str, rest: &str) -> bool {
-        self.entries.iter().any(|(k, _)| is_joined(k, prefix, rest))
+        self.entries()
+            .iter()
+            .any(|(k, _)| is_joined(k, prefix, rest))
     }
 
     /// Sets the name `{prefix}{rest}` to a string value, reusing the existing name and
     /// buffer when there is one.
     pub(crate) fn set_joined_str(&mut self, prefix: &str, rest: &str, value: &str) {
         match self
-            .entries
+            .entries_mut()
             .iter_mut()
             .find(|(k, _)| is_joined(k, prefix, rest))
         {
-            Some((_, Value::Str(v))) => value.clone_into(v),
-            Some(slot) => slot.1 = Value::Str(value.to_owned()),
-            None => self
-                .entries
-                .push((format!("{prefix}{rest}"), Value::Str(value.to_owned()))),
+            Some(slot) => ValueRef::Str(value).store(&mut slot.1),
+            None => self.push_with(
+                |k| {
+                    k.push_str(prefix);
+                    k.push_str(rest);
+                },
+                ValueRef::Str(value),
+            ),
         }
     }
 
-    /// Removes every entry, keeping the allocation.
+    /// Removes every entry, keeping the buffers for later insertions.
     pub fn clear(&mut self) {
-        self.entries.clear();
+        self.live = 0;
     }
 
     /// The names, in insertion order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.entries().iter().map(|(k, _)| k.as_str())
     }
 
     /// The names, sorted as Python's `list.sort`.
     pub fn sorted_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.entries.iter().map(|(k, _)| k.as_str()).collect();
+        let mut names: Vec<&str> = self.names().collect();
         names.sort_unstable();
         names
     }
 
     fn repr(&self) -> String {
         let mut out = String::from("{");
-        for (i, (k, v)) in self.entries.iter().enumerate() {
+        for (i, (k, v)) in self.entries().iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
@@ -237,6 +276,46 @@ impl Expansions {
         }
         out.push('}');
         out
+    }
+}
+
+impl PartialEq for Expansions {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries() == other.entries()
+    }
+}
+
+impl Eq for Expansions {}
+
+impl std::fmt::Debug for Expansions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.entries().iter().map(|(k, v)| (k, v)))
+            .finish()
+    }
+}
+
+/// A value to store, borrowed: a string is copied into the slot's existing buffer.
+#[derive(Clone, Copy)]
+enum ValueRef<'a> {
+    Str(&'a str),
+    Int(i64),
+}
+
+impl<'a> ValueRef<'a> {
+    fn of(v: &'a Value) -> ValueRef<'a> {
+        match v {
+            Value::Str(s) => ValueRef::Str(s),
+            Value::Int(i) => ValueRef::Int(*i),
+        }
+    }
+
+    fn store(self, slot: &mut Value) {
+        match (self, slot) {
+            (ValueRef::Str(s), Value::Str(buf)) => s.clone_into(buf),
+            (ValueRef::Str(s), slot) => *slot = Value::Str(s.to_owned()),
+            (ValueRef::Int(i), slot) => *slot = Value::Int(i),
+        }
     }
 }
 
@@ -677,6 +756,25 @@ fn general_format(mag: f64, prec: usize, alt: bool, upper: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cleared_expansions_forget_names_but_keep_buffers() {
+        let mut m = Expansions::new();
+        m.set_str("a", "long value");
+        m.set("n", Value::Int(1));
+        m.set_joined_str("ENV_", "X", "1");
+        m.clear();
+        assert_eq!((m.get("a"), m.names().count()), (None, 0));
+        assert!(!m.contains_joined("ENV_", "X"));
+        assert_eq!(m, Expansions::new());
+        m.set("n", Value::Int(2));
+        m.set_joined_str("ENV_", "Y", "y");
+        m.set_str("n", "s");
+        assert_eq!(m.names().collect::<Vec<_>>(), ["n", "ENV_Y"]);
+        assert_eq!(m.get("n"), Some(&Value::Str("s".to_owned())));
+        assert_eq!(format!("{m:?}"), r#"{"n": Str("s"), "ENV_Y": Str("y")}"#);
+        assert_eq!(m.slots.len(), 3);
+    }
 
     fn map() -> Expansions {
         let mut m = Expansions::new();
