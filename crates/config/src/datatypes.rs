@@ -4,10 +4,10 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use supervisor_types::{AutoRestart, SignalError};
+use supervisor_types::{AutoRestart, LogLevel, SignalError};
 
 use crate::host::{Environment, FileSystem, dirname, expanduser};
-use crate::model::{LogFile, LogLevel, Owner};
+use crate::model::{LogFile, Owner};
 use crate::py::{self, IntError};
 
 /// A converter's result: the value or Supervisor's message.
@@ -63,6 +63,9 @@ pub fn octal_type(s: &str) -> Conv<u32> {
 /// `byte_size`: an integer with an optional `KB`/`MB`/`GB` suffix (1024-based, any
 /// case).
 pub fn byte_size(s: &str) -> Conv<i64> {
+    if let Some(n) = ascii_byte_size(s) {
+        return Ok(n);
+    }
     let v = py::lower(s);
     for (suffix, mult) in [("kb", 1024i64), ("mb", 1 << 20), ("gb", 1 << 30)] {
         if let Some(num) = v.strip_suffix(suffix) {
@@ -75,10 +78,24 @@ pub fn byte_size(s: &str) -> Conv<i64> {
     py::int(&v, 10)
 }
 
+/// [`byte_size`] of an ASCII text that parses, matching the suffix without a
+/// lower-case copy; `None` sends every other text (and every error) the slow way.
+fn ascii_byte_size(s: &str) -> Option<i64> {
+    if !s.is_ascii() {
+        return None;
+    }
+    let (num, mult) = match s.len().checked_sub(2).map(|i| s.split_at(i)) {
+        Some((num, suffix)) if suffix.eq_ignore_ascii_case("kb") => (num, 1 << 10),
+        Some((num, suffix)) if suffix.eq_ignore_ascii_case("mb") => (num, 1 << 20),
+        Some((num, suffix)) if suffix.eq_ignore_ascii_case("gb") => (num, 1 << 30),
+        _ => (s, 1),
+    };
+    py::parse_int(num, 10).ok()?.checked_mul(mult)
+}
+
 /// `logging_level`: a level name (`critical` … `blather`), any case.
 pub fn logging_level(s: &str) -> Conv<LogLevel> {
-    LogLevel::from_description(&py::lower(s))
-        .ok_or_else(|| format!("bad logging level name {}", py::repr(s)))
+    LogLevel::from_description(s).map_err(|e| e.to_string())
 }
 
 /// `auto_restart`: a boolean or `unexpected`.
@@ -215,29 +232,36 @@ pub fn gid_for_uid(uid: u32, fs: &dyn FileSystem) -> Conv<u32> {
 pub fn existing_directory(s: &str, env: &Environment, fs: &dyn FileSystem) -> Conv<String> {
     let nv = expanduser(s, env, fs);
     if fs.is_dir(&resolve(&nv, env)) {
-        Ok(nv)
+        Ok(nv.into_owned())
     } else {
         Err(format!("{s} is not an existing directory"))
     }
 }
 
 /// `existing_dirpath`: `~` expanded; its directory part (if any) must exist.
-pub fn existing_dirpath(s: &str, env: &Environment, fs: &dyn FileSystem) -> Conv<String> {
-    let nv = expanduser(s, env, fs);
+/// A value that needs no `~` expansion is returned without a copy.
+pub fn existing_dirpath(s: Cow<'_, str>, env: &Environment, fs: &dyn FileSystem) -> Conv<String> {
+    let nv = expanduser(&s, env, fs);
     let dir = dirname(&nv);
-    if dir.is_empty() || fs.is_dir(&resolve(dir, env)) {
-        Ok(nv)
-    } else {
-        Err(format!(
+    if !dir.is_empty() && !fs.is_dir(&resolve(dir, env)) {
+        return Err(format!(
             "The directory named as part of the path {s} does not exist"
-        ))
+        ));
+    }
+    match nv {
+        Cow::Owned(expanded) => Ok(expanded),
+        Cow::Borrowed(_) => Ok(s.into_owned()),
     }
 }
 
 /// `logfile_name`: `NONE`/`OFF` (none), `AUTO`, `SYSLOG` (any case) or a path whose
 /// directory exists. `Ok(None)` stands for the deprecated `syslog` value.
-pub fn logfile_name(s: &str, env: &Environment, fs: &dyn FileSystem) -> Conv<Option<LogFile>> {
-    match &*py::lower(s) {
+pub fn logfile_name(
+    s: Cow<'_, str>,
+    env: &Environment,
+    fs: &dyn FileSystem,
+) -> Conv<Option<LogFile>> {
+    match &*py::lower(&s) {
         "none" | "off" => Ok(Some(LogFile::None)),
         "auto" => Ok(Some(LogFile::Auto)),
         "syslog" => Ok(None),
@@ -277,7 +301,7 @@ pub fn dict_of_key_value_pairs(s: &str) -> Conv<Vec<(String, String)>> {
 }
 
 fn is_wordchar(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_/.+-():".contains(c)
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '/' | '.' | '+' | '-' | '(' | ')' | ':')
 }
 
 /// A token being read: where it starts, and its text once a comment inside it made it
@@ -405,6 +429,14 @@ mod tests {
         assert_eq!(byte_size("50MB"), Ok(52_428_800));
         assert_eq!(byte_size("1kb"), Ok(1024));
         assert_eq!(byte_size("10"), Ok(10));
+        assert_eq!(byte_size(" 2Gb"), Ok(2 << 30));
+        assert_eq!(byte_size("-1_0kB"), Ok(-10240));
+        // Python lower-cases first: the Kelvin sign becomes `k`.
+        assert_eq!(byte_size("3\u{212a}b"), Ok(3072));
+        assert_eq!(
+            byte_size("9999999999999GB").unwrap_err(),
+            "'9999999999999GB' is out of range"
+        );
         assert_eq!(
             byte_size("5XB").unwrap_err(),
             "invalid literal for int() with base 10: '5xb'"

@@ -4,8 +4,10 @@
 //! account database), with [`OsFs`] for the real system and [`MemFs`] for tests.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// The process environment the configuration is expanded against.
@@ -363,6 +365,67 @@ impl FileSystem for MemFs {
 }
 
 /// Python's `os.path.split` on POSIX.
+/// A [`FileSystem`] that answers each directory check once for the length of one
+/// load: Supervisor checks every process's log file directory, which is usually the
+/// same few directories (and, on the real file system, a `stat` each time).
+pub(crate) struct DirCache<'a> {
+    fs: &'a dyn FileSystem,
+    dirs: RefCell<HashMap<Vec<u8>, bool>>,
+}
+
+impl<'a> DirCache<'a> {
+    pub(crate) fn new(fs: &'a dyn FileSystem) -> DirCache<'a> {
+        DirCache {
+            fs,
+            dirs: RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+impl FileSystem for DirCache<'_> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.fs.read(path)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        self.fs.exists(path)
+    }
+
+    fn lexists(&self, path: &Path) -> bool {
+        self.fs.lexists(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        let key = path.as_os_str().as_bytes();
+        if let Some(&known) = self.dirs.borrow().get(key) {
+            return known;
+        }
+        let answer = self.fs.is_dir(path);
+        self.dirs.borrow_mut().insert(key.to_vec(), answer);
+        answer
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        self.fs.read_dir(path)
+    }
+
+    fn user_by_name(&self, name: &str) -> Option<UserEntry> {
+        self.fs.user_by_name(name)
+    }
+
+    fn user_by_uid(&self, uid: u32) -> Option<UserEntry> {
+        self.fs.user_by_uid(uid)
+    }
+
+    fn group_by_name(&self, name: &str) -> Option<u32> {
+        self.fs.group_by_name(name)
+    }
+
+    fn group_exists(&self, gid: u32) -> bool {
+        self.fs.group_exists(gid)
+    }
+}
+
 pub(crate) fn split(p: &str) -> (&str, &str) {
     let i = p.rfind('/').map_or(0, |i| i + 1);
     let (head, tail) = (&p[..i], &p[i..]);
@@ -455,9 +518,10 @@ pub(crate) fn abspath(p: &str, env: &Environment) -> String {
 
 /// Python's `os.path.expanduser`: `~` is `$HOME` (else the account of the loading
 /// uid), `~name` the home of that account; unknown accounts leave the path alone.
-pub(crate) fn expanduser(p: &str, env: &Environment, fs: &dyn FileSystem) -> String {
+/// Paths without a leading `~` come back borrowed.
+pub(crate) fn expanduser<'p>(p: &'p str, env: &Environment, fs: &dyn FileSystem) -> Cow<'p, str> {
     let Some(rest) = p.strip_prefix('~') else {
-        return p.to_owned();
+        return Cow::Borrowed(p);
     };
     let i = rest.find('/').unwrap_or(rest.len());
     let (user, tail) = rest.split_at(i);
@@ -466,13 +530,13 @@ pub(crate) fn expanduser(p: &str, env: &Environment, fs: &dyn FileSystem) -> Str
             Some(h) => h.to_owned(),
             None => match fs.user_by_uid(env.uid) {
                 Some(u) => u.home,
-                None => return p.to_owned(),
+                None => return Cow::Borrowed(p),
             },
         }
     } else {
         match fs.user_by_name(user) {
             Some(u) => u.home,
-            None => return p.to_owned(),
+            None => return Cow::Borrowed(p),
         }
     };
     let home = if home == "/" {
@@ -481,7 +545,7 @@ pub(crate) fn expanduser(p: &str, env: &Environment, fs: &dyn FileSystem) -> Str
         home.trim_end_matches('/').to_owned()
     };
     let out = format!("{home}{tail}");
-    if out.is_empty() { "/".to_owned() } else { out }
+    Cow::Owned(if out.is_empty() { "/".to_owned() } else { out })
 }
 
 /// Supervisor's `normalize_path`: `~` expanded, made absolute against the working
@@ -536,6 +600,65 @@ mod tests {
         );
         assert!(fs.is_dir(Path::new("/etc")));
         assert!(fs.exists(Path::new("/etc/../etc/conf.d/a.conf")));
+    }
+
+    #[test]
+    fn dir_cache_asks_once_per_directory() {
+        use std::cell::Cell;
+        struct Counting {
+            fs: MemFs,
+            is_dir_calls: Cell<usize>,
+        }
+        impl FileSystem for Counting {
+            fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+                self.fs.read(path)
+            }
+            fn exists(&self, path: &Path) -> bool {
+                self.fs.exists(path)
+            }
+            fn is_dir(&self, path: &Path) -> bool {
+                self.is_dir_calls.set(self.is_dir_calls.get() + 1);
+                self.fs.is_dir(path)
+            }
+            fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+                self.fs.read_dir(path)
+            }
+            fn user_by_name(&self, name: &str) -> Option<UserEntry> {
+                self.fs.user_by_name(name)
+            }
+            fn user_by_uid(&self, uid: u32) -> Option<UserEntry> {
+                self.fs.user_by_uid(uid)
+            }
+            fn group_by_name(&self, name: &str) -> Option<u32> {
+                self.fs.group_by_name(name)
+            }
+            fn group_exists(&self, gid: u32) -> bool {
+                self.fs.group_exists(gid)
+            }
+        }
+        let mut text = String::from("[supervisord]\n");
+        for i in 0..5 {
+            text.push_str(&format!(
+                "[program:p{i}]\ncommand=x\nstdout_logfile=/var/log/p{i}.log\nstderr_logfile=/var/log/p{i}.err\n"
+            ));
+        }
+        let mut fs = MemFs::new();
+        fs.add_dir("/var/log").add_file("/etc/s.conf", text);
+        let counting = Counting {
+            fs,
+            is_dir_calls: Cell::new(0),
+        };
+        let cache = DirCache::new(&counting);
+        for _ in 0..3 {
+            assert!(cache.is_dir(Path::new("/var/log")));
+            assert!(!cache.is_dir(Path::new("/nope")));
+        }
+        assert_eq!(counting.is_dir_calls.get(), 2);
+
+        counting.is_dir_calls.set(0);
+        crate::load(Path::new("/etc/s.conf"), &Environment::new("/"), &counting).unwrap();
+        // `/tmp` (childlogdir) and `/var/log` (ten log files) once each.
+        assert_eq!(counting.is_dir_calls.get(), 2);
     }
 
     #[test]

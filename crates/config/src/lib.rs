@@ -66,7 +66,7 @@ pub use load::{
 };
 pub use model::{
     ClientConfig, Config, EVENT_TYPES, EnvIter, FcgiSocket, GroupConfig, GroupKind,
-    InetHttpServerConfig, LogFile, LogLevel, MainLogFile, Owner, PluginConfig, ProcessConfig,
+    InetHttpServerConfig, LogFile, MainLogFile, Owner, PluginConfig, ProcessConfig,
     ProcessEnvironment, SupervisordConfig, UnixHttpServerConfig,
 };
 

@@ -14,7 +14,7 @@ use crate::datatypes::{
 };
 use crate::error::ConfigError;
 use crate::glob::glob;
-use crate::host::{Environment, FileSystem, abspath, dirname, join, normalize_path};
+use crate::host::{DirCache, Environment, FileSystem, abspath, dirname, join, normalize_path};
 use crate::ini::{Entry, Ini, Section};
 use crate::model::{
     ClientConfig, Config, EVENT_TYPES, FcgiSocket, GroupConfig, GroupKind, InetHttpServerConfig,
@@ -45,6 +45,18 @@ fn expand_in<'s>(s: &'s str, layers: &[&Expansions], name: &str) -> Result<Cow<'
     py::format_layers(s, layers)
         .map(Cow::Owned)
         .map_err(|e| expand_error(s, layers, name, e))
+}
+
+/// [`expand_in`] taking ownership: text without `%` passes through uncopied.
+fn expand_owned<'s>(
+    s: Cow<'s, str>,
+    layers: &[&Expansions],
+    name: &str,
+) -> Result<Cow<'s, str>, String> {
+    if !s.contains('%') {
+        return Ok(s);
+    }
+    expand_in(&s, layers, name).map(|v| Cow::Owned(v.into_owned()))
 }
 
 fn expand_error(s: &str, layers: &[&Expansions], name: &str, e: FormatError) -> String {
@@ -295,11 +307,11 @@ impl Loader<'_> {
         };
         let user = self.get(s, "user", &here)?.map(Cow::into_owned);
         let umask = octal_type(&get("umask", "022")?)?;
-        let logfile = existing_dirpath(&get("logfile", "supervisord.log")?, env, fs)?;
+        let logfile = existing_dirpath(get("logfile", "supervisord.log")?.into(), env, fs)?;
         let logfile_maxbytes = byte_size(&get("logfile_maxbytes", "50MB")?)?;
         let logfile_backups = integer(&get("logfile_backups", "10")?)?;
         let loglevel = logging_level(&get("loglevel", "info")?)?;
-        let pidfile = existing_dirpath(&get("pidfile", "supervisord.pid")?, env, fs)?;
+        let pidfile = existing_dirpath(get("pidfile", "supervisord.pid")?.into(), env, fs)?;
         let identifier = get("identifier", "supervisor")?;
         let nodaemon = boolean(&get("nodaemon", "false")?)?;
         let silent = boolean(&get("silent", "false")?)?;
@@ -517,7 +529,7 @@ impl Loader<'_> {
             {
                 let lf_val = match view.get(lf_key, &sane)? {
                     None => Some(LogFile::Auto),
-                    Some(v) => logfile_name(&expand_in(&v, &dict, lf_key)?, env, fs)?,
+                    Some(v) => logfile_name(expand_owned(v, &dict, lf_key)?, env, fs)?,
                 };
                 let backups = integer(&view.get_or(backups_key, &sane, "10")?)?;
                 let maxbytes = byte_size(&view.get_or(maxbytes_key, &sane, "50MB")?)?;
@@ -907,6 +919,8 @@ impl Loader<'_> {
 /// assert_eq!(config.groups[0].processes[0].startsecs, 1);
 /// ```
 pub fn load(path: &Path, env: &Environment, fs: &dyn FileSystem) -> Result<Config, ConfigError> {
+    let cached = DirCache::new(fs);
+    let fs: &dyn FileSystem = &cached;
     let configfile = path.to_string_lossy().into_owned();
     let here = abspath(dirname(&configfile), env);
     let parser = read_main(&configfile, env, fs)?;

@@ -2,68 +2,7 @@
 
 use std::sync::Arc;
 
-use supervisor_types::AutoRestart;
-
-/// The main log level (`loglevel`), with Supervisor's numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LogLevel {
-    /// `blather` (3).
-    Blather,
-    /// `trace` (5).
-    Trace,
-    /// `debug` (10).
-    Debug,
-    /// `info` (20), the default.
-    Info,
-    /// `warn` (30).
-    Warn,
-    /// `error` (40).
-    Error,
-    /// `critical` (50).
-    Critical,
-}
-
-impl LogLevel {
-    /// Supervisor's number for the level.
-    pub const fn number(self) -> u8 {
-        match self {
-            LogLevel::Blather => 3,
-            LogLevel::Trace => 5,
-            LogLevel::Debug => 10,
-            LogLevel::Info => 20,
-            LogLevel::Warn => 30,
-            LogLevel::Error => 40,
-            LogLevel::Critical => 50,
-        }
-    }
-
-    /// The four-letter name used in log lines (`INFO`, `CRIT`, …).
-    pub const fn short_name(self) -> &'static str {
-        match self {
-            LogLevel::Blather => "BLAT",
-            LogLevel::Trace => "TRAC",
-            LogLevel::Debug => "DEBG",
-            LogLevel::Info => "INFO",
-            LogLevel::Warn => "WARN",
-            LogLevel::Error => "ERRO",
-            LogLevel::Critical => "CRIT",
-        }
-    }
-
-    /// The level for a lower-case description (`info`, `warn`, …).
-    pub fn from_description(s: &str) -> Option<LogLevel> {
-        Some(match s {
-            "blather" => LogLevel::Blather,
-            "trace" => LogLevel::Trace,
-            "debug" => LogLevel::Debug,
-            "info" => LogLevel::Info,
-            "warn" => LogLevel::Warn,
-            "error" => LogLevel::Error,
-            "critical" => LogLevel::Critical,
-            _ => return None,
-        })
-    }
-}
+use supervisor_types::{AutoRestart, LogLevel};
 
 /// Where supervisord's own log goes (`[supervisord] logfile`).
 #[derive(Clone, Debug, PartialEq, Eq)]
