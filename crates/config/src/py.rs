@@ -515,24 +515,49 @@ pub fn format_layers(fmt: &str, layers: &[&Expansions]) -> Result<String, Format
         let plain = spec.width.is_none() && spec.prec.is_none();
         match (conv, &arg) {
             ('s', Arg::Value(Value::Str(v))) if plain => out.push_str(v),
-            ('s', Arg::Value(Value::Int(v))) if plain => {
-                let _ = write!(out, "{v}");
-            }
+            ('s', Arg::Value(Value::Int(v))) if plain => push_int(&mut out, *v, &Spec::default()),
             ('d' | 'i' | 'u', Arg::Value(Value::Int(v)))
                 if spec.prec.is_none() && !spec.plus && !spec.blank =>
             {
-                // What `convert` and `pad` produce, written in place.
-                let w = spec.width.unwrap_or(0);
-                let _ = if spec.left {
-                    write!(out, "{v:<w$}")
-                } else if spec.zero {
-                    write!(out, "{v:0w$}")
-                } else {
-                    write!(out, "{v:>w$}")
-                };
+                push_int(&mut out, *v, &spec);
             }
             _ => out.push_str(&convert(conv, &spec, &arg)?),
         }
+    }
+}
+
+/// Appends `%d` of `v` padded as `convert` and `pad` would (`spec` has no sign flag
+/// and no precision): spaces on the left, zeros after the sign with `0`, spaces on
+/// the right with `-`.
+fn push_int(out: &mut String, v: i64, spec: &Spec) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = v.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = &digits[start..];
+    let len = digits.len() + usize::from(v < 0);
+    let fill = spec.width.unwrap_or(0).saturating_sub(len);
+    let spaces = |out: &mut String| out.extend(std::iter::repeat_n(' ', fill));
+    if !spec.left && !spec.zero {
+        spaces(out);
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    if spec.zero && !spec.left {
+        out.extend(std::iter::repeat_n('0', fill));
+    }
+    // The digits are ASCII.
+    out.extend(digits.iter().map(|&d| char::from(d)));
+    if spec.left {
+        spaces(out);
     }
 }
 
@@ -756,6 +781,22 @@ fn general_format(mag: f64, prec: usize, alt: bool, upper: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_pad_like_python() {
+        let mut m = Expansions::new();
+        m.set("n", Value::Int(-42));
+        m.set("m", Value::Int(i64::MIN));
+        m.set("z", Value::Int(0));
+        assert_eq!(
+            format(
+                "%(n)05d|%(n)-5d|%(n)5d|%(n)s|%(n)d|%(n)-05d|%(n)02d|%(m)03d|%(z)02d",
+                &m
+            )
+            .unwrap(),
+            "-0042|-42  |  -42|-42|-42|-42  |-42|-9223372036854775808|00"
+        );
+    }
 
     #[test]
     fn cleared_expansions_forget_names_but_keep_buffers() {
