@@ -108,32 +108,73 @@ enum Target {
     Section(usize),
 }
 
+/// One line of text, without its terminator, and what the single pass that found
+/// its end noticed on the way.
+struct Line<'a> {
+    text: &'a str,
+    /// Whether it had a terminator (Python then sees it ending in `\n`).
+    terminated: bool,
+    /// Whether it holds a `;` or `#` anywhere.
+    has_comment_prefix: bool,
+    /// The byte offset of its first `=` or `:`.
+    delimiter: Option<usize>,
+}
+
+/// Bytes the line scan stops to look at: line ends, comment prefixes, delimiters.
+const NOTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b';' as usize] = true;
+    t[b'#' as usize] = true;
+    t[b'=' as usize] = true;
+    t[b':' as usize] = true;
+    t
+};
+
 /// Splits text into lines as Python's universal-newline text files do: `\n`, `\r\n`
-/// and `\r` end a line. Each line comes without its terminator, plus whether it had one
-/// (Python then sees it ending in `\n`).
-fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
+/// and `\r` end a line. One pass over the bytes also notes the comment prefixes and
+/// the first delimiter of each line.
+fn universal_lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    let bytes = text.as_bytes();
     let mut start = 0;
     std::iter::from_fn(move || {
-        if start >= text.len() {
+        if start >= bytes.len() {
             return None;
         }
-        let rest = &text[start..];
-        let end = rest
-            .bytes()
-            .position(|b| b == b'\n' || b == b'\r')
-            .unwrap_or(rest.len());
-        let line = &rest[..end];
-        if end == rest.len() {
-            start = text.len();
-            return Some((line, false));
+        let mut has_comment_prefix = false;
+        let mut delimiter = None;
+        let mut i = start;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if NOTABLE[usize::from(b)] {
+                match b {
+                    b'\n' | b'\r' => break,
+                    b';' | b'#' => has_comment_prefix = true,
+                    _ => {
+                        if delimiter.is_none() {
+                            delimiter = Some(i - start);
+                        }
+                    }
+                }
+            }
+            i += 1;
         }
-        let skip = if rest[end..].starts_with("\r\n") {
-            2
+        let line = &text[start..i];
+        let terminated = i < bytes.len();
+        start = if !terminated {
+            bytes.len()
+        } else if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i + 2
         } else {
-            1
+            i + 1
         };
-        start += end + skip;
-        Some((line, true))
+        Some(Line {
+            text: line,
+            terminated,
+            has_comment_prefix,
+            delimiter,
+        })
     })
 }
 
@@ -142,9 +183,6 @@ fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
 /// after white space wins. (A qualifying prefix found in an earlier round than a
 /// non-qualifying one can hide an earlier qualifying one: Python does the same.)
 fn inline_comment_start(line: &str) -> Option<usize> {
-    if !line.bytes().any(|b| b == b';' || b == b'#') {
-        return None;
-    }
     let mut state: [Option<usize>; 2] = [Some(usize::MAX), Some(usize::MAX)];
     let prefixes = [';', '#'];
     loop {
@@ -197,7 +235,13 @@ impl Ini {
         let mut cursect: Option<Target> = None;
         let mut indent_level = 0usize;
         let mut errors: Vec<(usize, String)> = Vec::new();
-        for (i, (line, terminated)) in universal_lines(text).enumerate() {
+        for (i, scanned) in universal_lines(text).enumerate() {
+            let Line {
+                text: line,
+                terminated,
+                has_comment_prefix,
+                delimiter,
+            } = scanned;
             let lineno = i + 1;
             let as_python = || {
                 let mut l = line.to_owned();
@@ -207,7 +251,9 @@ impl Ini {
                 l
             };
             let trimmed = py::strip(line);
-            let comment_start = if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            let comment_start = if !has_comment_prefix {
+                None
+            } else if trimmed.starts_with('#') || trimmed.starts_with(';') {
                 Some(0)
             } else {
                 inline_comment_start(line)
@@ -222,7 +268,10 @@ impl Ini {
                 }
                 continue;
             }
-            let cur_indent = line.chars().take_while(|c| py::is_space(*c)).count();
+            let cur_indent = match line.as_bytes().first() {
+                Some(&b) if b.is_ascii() && !py::is_space(char::from(b)) => 0,
+                _ => line.chars().take_while(|c| py::is_space(*c)).count(),
+            };
             if cursect.is_some()
                 && let Some(c) = current
                 && cur_indent > indent_level
@@ -258,7 +307,13 @@ impl Ini {
                     text: as_python(),
                 });
             };
-            match value.bytes().position(|b| b == b'=' || b == b':') {
+            // `value` lies inside `line` after its leading white space, so the line's
+            // first delimiter is the value's when it falls within the value.
+            let value_start = value.as_ptr() as usize - line.as_ptr() as usize;
+            let delimiter = delimiter
+                .filter(|&d| d < value_start + value.len())
+                .map(|d| d - value_start);
+            match delimiter {
                 None => errors.push((lineno, as_python())),
                 Some(pos) => {
                     let option = &value[..pos];
