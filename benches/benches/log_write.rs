@@ -19,8 +19,9 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use supervisor_log::{
-    Handler, Level, LocalClock, Logger, OutputSplitter, RotatingFile, Spliced, strip_ansi,
+    Handler, LocalClock, Logger, OutputSplitter, RotatingFile, Spliced, strip_ansi,
 };
+use supervisor_types::LogLevel;
 
 const CHUNK: usize = 128 * 1024;
 const PIPE_CHUNK: usize = 64 * 1024;
@@ -164,7 +165,7 @@ fn child_output(c: &mut Criterion) {
 
 fn main_log(c: &mut Criterion) {
     let scratch = Scratch::new("main");
-    let mut logger = Logger::new(Level::Info, LocalClock::utc());
+    let mut logger = Logger::new(LogLevel::Info, LocalClock::utc());
     logger.add_handler(Handler::File(
         RotatingFile::open(scratch.0.join("supervisord.log"), 64 << 20, 1).unwrap(),
     ));
@@ -172,7 +173,7 @@ fn main_log(c: &mut Criterion) {
     c.bench_function("main_log/record", |b| {
         b.iter(|| {
             logger
-                .log_at(Level::Info, black_box("spawned: 'foo' with pid 42"), at)
+                .log_at(LogLevel::Info, black_box("spawned: 'foo' with pid 42"), at)
                 .unwrap()
         })
     });

@@ -8,9 +8,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use supervisor_config::{Environment, LogLevel, OsFs};
+use supervisor_config::{Environment, OsFs};
 use supervisor_daemon::{Exit, Overrides};
 use supervisor_log::LocalClock;
+use supervisor_types::LogLevel;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -199,15 +200,7 @@ fn overrides(cli: &Cli) -> Result<Overrides, String> {
         loglevel: cli
             .loglevel
             .as_ref()
-            .map(|v| {
-                LogLevel::from_description(&v.to_ascii_lowercase()).ok_or_else(|| {
-                    invalid(
-                        "-e",
-                        v,
-                        format!("bad logging level name {}", supervisor_types::py_repr(v)),
-                    )
-                })
-            })
+            .map(|v| LogLevel::from_description(v).map_err(|e| invalid("-e", v, e.to_string())))
             .transpose()?,
         pidfile: cli.pidfile.clone(),
         identifier: cli.identifier.clone(),

@@ -14,11 +14,11 @@ use mio::{Interest, Registry, Token};
 use supervisor_config::{Config, GroupConfig, LogFile, ProcessConfig};
 use supervisor_events::EventBus;
 use supervisor_log::{
-    ChildLog, Level, Logger, OutputSplitter, Piece, RotatingFile, Spliced, SystemSyslog,
+    ChildLog, Logger, OutputSplitter, Piece, RotatingFile, Spliced, SystemSyslog,
     create_auto_child_log, mainlog_message,
 };
-use supervisor_process::{Action, Event, ExitStatus, LogLevel, ProcessId, ProcessTable, Timestamp};
-use supervisor_types::SupervisorState;
+use supervisor_process::{Action, Event, ExitStatus, ProcessId, ProcessTable, Timestamp};
+use supervisor_types::{LogLevel, SupervisorState};
 
 use crate::events::Output;
 use crate::reap::Termination;
@@ -189,7 +189,7 @@ impl Core {
     }
 
     /// Writes a main-log line; a failing log never stops the daemon.
-    pub fn log(&mut self, level: Level, message: &str) {
+    pub fn log(&mut self, level: LogLevel, message: &str) {
         let _ = self.logger.log(level, message);
     }
 
@@ -290,7 +290,7 @@ impl Core {
                 self.events.publish(e);
             }
             match event {
-                Event::Log(line) => self.log(level(line.level), &line.text),
+                Event::Log(line) => self.log(line.level, &line.text),
                 Event::AllStopped(state) => self.finished = Some(state),
                 Event::StateChange(change) => self.release_if_gone(change.id),
                 _ => {}
@@ -536,8 +536,11 @@ impl Core {
             ),
         };
         let strip = self.config.supervisord.strip_ansi;
-        let fast =
-            !strip && capture <= 0 && !events && !syslog && !self.logger.is_enabled(Level::Debg);
+        let fast = !strip
+            && capture <= 0
+            && !events
+            && !syslog
+            && !self.logger.is_enabled(LogLevel::Debug);
         (!fast).then(|| OutputSplitter::new(capture.max(0) as usize, strip))
     }
 
@@ -621,11 +624,11 @@ impl Core {
                 }
             }
         }
-        if self.logger.is_enabled(Level::Debg) && !echo.is_empty() {
+        if self.logger.is_enabled(LogLevel::Debug) && !echo.is_empty() {
             let (name, channel) = (p.config.name.clone(), pipe.channel.name());
             for data in echo {
                 let message = mainlog_message(&name, channel, &data);
-                let _ = self.logger.log(Level::Debg, &message);
+                let _ = self.logger.log(LogLevel::Debug, &message);
             }
         }
         // Events hook: protocol bytes, PROCESS_LOG_* and PROCESS_COMMUNICATION_*.
@@ -635,7 +638,7 @@ impl Core {
                 Step::Protocol(data) => self.listener_output(id, &data),
                 Step::Event(output) => {
                     if let Some(message) = self.output_event(id, channel, output) {
-                        self.log(Level::Debg, &message);
+                        self.log(LogLevel::Debug, &message);
                     }
                 }
             }
@@ -685,7 +688,7 @@ impl Core {
             };
             if !self.table.handle_exit(pid, status, Core::timestamp()) {
                 self.log(
-                    Level::Info,
+                    LogLevel::Info,
                     &format!("reaped unknown pid {pid} ({})", how.describe()),
                 );
             }
@@ -785,17 +788,5 @@ fn strip_if(strip: bool, data: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         supervisor_log::strip_ansi(data)
     } else {
         std::borrow::Cow::Borrowed(data)
-    }
-}
-
-pub(crate) fn level(l: LogLevel) -> Level {
-    match l {
-        LogLevel::Blather => Level::Blat,
-        LogLevel::Trace => Level::Trac,
-        LogLevel::Debug => Level::Debg,
-        LogLevel::Info => Level::Info,
-        LogLevel::Warn => Level::Warn,
-        LogLevel::Error => Level::Erro,
-        LogLevel::Critical => Level::Crit,
     }
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use supervisor_config::{GroupConfig, GroupKind};
 use supervisor_events::{Channel, Event, EventType, PoolSpec};
-use supervisor_log::{Level, py_repr_bytes};
+use supervisor_log::py_repr_bytes;
 use supervisor_process::{Event as TableEvent, ProcessId, ProcessTable};
-use supervisor_types::py_repr;
+use supervisor_types::{LogLevel, py_repr};
 
 use crate::core::{self, Core};
 use crate::host::write_stdin_to;
@@ -77,7 +77,7 @@ impl Core {
         } = self;
         events.dispatch(&mut |id, bytes| write_stdin_to(procs, stdin_backlog, id, bytes).is_ok());
         while let Some(line) = self.events.poll_log() {
-            self.log(core::level(line.level), &line.text);
+            self.log(line.level, &line.text);
         }
     }
 
@@ -139,14 +139,14 @@ impl Core {
     /// A listener wrote on its stdout: the bytes go to the protocol; the main-log echo
     /// (at debug) shows them as Python's `repr` of bytes, as Supervisor's does.
     pub(crate) fn listener_output(&mut self, id: ProcessId, data: &[u8]) {
-        if self.logger.is_enabled(Level::Debg) {
+        if self.logger.is_enabled(LogLevel::Debug) {
             let name = self
                 .procs
                 .get(&id)
                 .map(|p| p.config.name.clone())
                 .unwrap_or_default();
             let message = format!("{} stdout output:\n{}", py_repr(&name), py_repr_bytes(data));
-            self.log(Level::Debg, &message);
+            self.log(LogLevel::Debug, &message);
         }
         self.events.handle_output(id, data);
     }

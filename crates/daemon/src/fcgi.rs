@@ -279,6 +279,7 @@ mod tests {
     use std::os::unix::net::UnixStream;
 
     use supervisor_log::{LocalClock, MainLogSettings, MainLogTarget};
+    use supervisor_types::LogLevel;
 
     fn logger(dir: &Path) -> (Logger, std::path::PathBuf) {
         let file = dir.join("main.log");
@@ -286,7 +287,7 @@ mod tests {
             target: MainLogTarget::File(file.clone()),
             maxbytes: 0,
             backups: 0,
-            level: supervisor_log::Level::Info,
+            level: LogLevel::Info,
             nodaemon: false,
             silent: true,
         };

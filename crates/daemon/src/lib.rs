@@ -30,10 +30,8 @@ use mio::{Events, Poll, Token};
 use signal_hook::consts::signal::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 use supervisor_config::{Config, ConfigError, Environment, MainLogFile, OsFs};
-use supervisor_log::{
-    Level, LocalClock, Logger, MainLogSettings, MainLogTarget, clear_auto_child_logs,
-};
-use supervisor_types::{SupervisorState, signal_name};
+use supervisor_log::{LocalClock, Logger, MainLogSettings, MainLogTarget, clear_auto_child_logs};
+use supervisor_types::{LogLevel, SupervisorState, signal_name};
 use supervisor_xmlrpc::auth::Credentials;
 
 use crate::core::Core;
@@ -66,7 +64,7 @@ pub struct Overrides {
     /// `-z`
     pub logfile_backups: Option<i64>,
     /// `-e`
-    pub loglevel: Option<supervisor_config::LogLevel>,
+    pub loglevel: Option<LogLevel>,
     /// `-j`
     pub pidfile: Option<String>,
     /// `-i`
@@ -157,10 +155,6 @@ pub fn load_config(path: &std::path::Path, overrides: &Overrides) -> Result<Conf
     Ok(config)
 }
 
-fn config_level(l: supervisor_config::LogLevel) -> Level {
-    Level::from_number(l.number()).unwrap_or(Level::Info)
-}
-
 fn make_logger(config: &Config, clock: LocalClock) -> Result<Logger, StartError> {
     let s = &config.supervisord;
     let settings = MainLogSettings {
@@ -170,7 +164,7 @@ fn make_logger(config: &Config, clock: LocalClock) -> Result<Logger, StartError>
         },
         maxbytes: s.logfile_maxbytes.max(0) as u64,
         backups: s.logfile_backups.clamp(0, u32::MAX as i64) as u32,
-        level: config_level(s.loglevel),
+        level: s.loglevel,
         nodaemon: s.nodaemon,
         silent: s.silent,
     };
@@ -308,12 +302,15 @@ pub fn run(config: Config, clock: LocalClock, first: bool) -> Result<Exit, Start
     let pid = std::process::id();
     let wrote_pidfile = match std::fs::write(&pidfile, format!("{pid}\n")) {
         Ok(()) => {
-            core.log(Level::Info, &format!("supervisord started with pid {pid}"));
+            core.log(
+                LogLevel::Info,
+                &format!("supervisord started with pid {pid}"),
+            );
             true
         }
         Err(_) => {
             core.log(
-                Level::Crit,
+                LogLevel::Critical,
                 &format!("could not write pidfile {}", pidfile.display()),
             );
             false
@@ -400,7 +397,7 @@ fn handle_signal(core: &mut Core, sig: i32) {
     match sig {
         SIGTERM | SIGINT | SIGQUIT => {
             core.log(
-                Level::Warn,
+                LogLevel::Warn,
                 &format!("received {name} indicating exit request"),
             );
             core.table.shutdown(now);
@@ -408,12 +405,12 @@ fn handle_signal(core: &mut Core, sig: i32) {
         SIGHUP => {
             if core.table.supervisor_state() == SupervisorState::Shutdown {
                 core.log(
-                    Level::Warn,
+                    LogLevel::Warn,
                     &format!("ignored {name} indicating restart request (shutdown in progress)"),
                 );
             } else {
                 core.log(
-                    Level::Warn,
+                    LogLevel::Warn,
                     &format!("received {name} indicating restart request"),
                 );
                 let _ = core.table.restart(now);
@@ -421,7 +418,7 @@ fn handle_signal(core: &mut Core, sig: i32) {
         }
         SIGCHLD => {
             core.log(
-                Level::Debg,
+                LogLevel::Debug,
                 &format!("received {name} indicating a child quit"),
             );
             let ended = reap::reap_all();
@@ -429,11 +426,14 @@ fn handle_signal(core: &mut Core, sig: i32) {
         }
         SIGUSR2 => {
             core.log(
-                Level::Info,
+                LogLevel::Info,
                 &format!("received {name} indicating log reopen request"),
             );
             core.reopen_logs();
         }
-        _ => core.log(Level::Blat, &format!("received {name} indicating nothing")),
+        _ => core.log(
+            LogLevel::Blather,
+            &format!("received {name} indicating nothing"),
+        ),
     }
 }

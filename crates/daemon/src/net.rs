@@ -8,8 +8,7 @@ use std::time::{Instant, SystemTime};
 use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use mio::{Interest, Registry, Token};
 use supervisor_api::{Outcome, Pending};
-use supervisor_log::Level;
-use supervisor_types::py_repr;
+use supervisor_types::{LogLevel, py_repr};
 use supervisor_xmlrpc::auth::{AuthOutcome, Credentials};
 use supervisor_xmlrpc::http::{self, Exchange, Limits, Request, RequestParser};
 use supervisor_xmlrpc::{MethodCall, ParseError, encode_fault, encode_response};
@@ -168,7 +167,10 @@ impl Net {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     // EMFILE and friends: say so and try again on the next readiness.
-                    core.log(Level::Warn, &format!("could not accept a connection: {e}"));
+                    core.log(
+                        LogLevel::Warn,
+                        &format!("could not accept a connection: {e}"),
+                    );
                     break;
                 }
             }
@@ -417,7 +419,7 @@ fn handle(
                 };
                 let data = py_repr(&String::from_utf8_lossy(&request.body));
                 core.log(
-                    Level::Erro,
+                    LogLevel::Error,
                     &format!("XML-RPC request data {data} is invalid: {why}"),
                 );
                 let reply = http::error_reply(ex, 400, now);
@@ -427,7 +429,7 @@ fn handle(
             }
         };
         core.log(
-            Level::Trac,
+            LogLevel::Trace,
             &format!("XML-RPC method called: {}()", call.name),
         );
         let outcome = supervisor_api::dispatch(core, &call);

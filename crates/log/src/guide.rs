@@ -6,7 +6,7 @@
 //!    [`LocalClock::utc`] if it fails, and say so).
 //! 2. After dropping privileges: [`Logger::for_supervisord`] with the `[supervisord]`
 //!    settings ([`MainLogTarget::from_logfile`] for `logfile`,
-//!    [`Level::from_description`] for `loglevel`).
+//!    [`LogLevel::from_description`] for `loglevel`).
 //! 3. Unless `nocleanup`: [`clear_auto_child_logs`]`(childlogdir, identifier)` and log each
 //!    warning at `WARN`.
 //!
@@ -22,7 +22,7 @@
 //! * Reading the pipe, the general path: read up to 128 KiB, then
 //!   [`OutputSplitter::feed`] (built with `*_capture_maxbytes` and `strip_ansi`), and for
 //!   each [`Piece`]: `Output` → [`ChildLog::write`]; `Output`/`Captured` → when the logger
-//!   is at `debug` or lower, [`Logger::log`]`(Level::Debg, &`[`mainlog_message`]`(…))`, and
+//!   is at `debug` or lower, [`Logger::log`]`(LogLevel::Debug, &`[`mainlog_message`]`(…))`, and
 //!   the `PROCESS_LOG_*` event when `*_events_enabled`; `CommEvent` → the
 //!   `PROCESS_COMMUNICATION_*` event and the `DEBG` line
 //!   `'NAME' stdout emitted a comm event`. At end of output call
@@ -55,3 +55,5 @@
 // Brings the crate's items into scope for the links above.
 #[allow(unused_imports)]
 use crate::*;
+#[allow(unused_imports)]
+use supervisor_types::LogLevel;

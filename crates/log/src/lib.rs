@@ -10,17 +10,18 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use supervisor_log::{read_log, tail_log, Level, LocalClock, Logger, Handler, RotatingFile};
+//! use supervisor_log::{read_log, tail_log, LocalClock, Logger, Handler, RotatingFile};
+//! use supervisor_types::LogLevel;
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("supervisord.log");
 //!
 //! // The main log: local time (UTC here), milliseconds after a comma, 4-letter levels.
-//! let mut log = Logger::new(Level::Info, LocalClock::utc());
+//! let mut log = Logger::new(LogLevel::Info, LocalClock::utc());
 //! log.add_handler(Handler::File(RotatingFile::open(&path, 0, 0).unwrap()));
 //! let at = UNIX_EPOCH + Duration::from_millis(1_704_103_200_123);
-//! log.log_at(Level::Info, "spawned: 'foo' with pid 42", at).unwrap();
-//! log.log_at(Level::Debg, "not at info level", at).unwrap();
+//! log.log_at(LogLevel::Info, "spawned: 'foo' with pid 42", at).unwrap();
+//! log.log_at(LogLevel::Debug, "not at info level", at).unwrap();
 //!
 //! let line = "2024-01-01 10:00:00,123 INFO spawned: 'foo' with pid 42\n";
 //! assert_eq!(read_log(&path, 0, 0).unwrap(), line.as_bytes());
@@ -46,7 +47,6 @@ mod autolog;
 mod clock;
 mod error;
 mod file;
-mod level;
 mod logger;
 mod output;
 mod read;
@@ -57,7 +57,6 @@ pub use autolog::{Cleanup, clear_auto_child_logs, create_auto_child_log, is_auto
 pub use clock::LocalClock;
 pub use error::{LogError, LogFileError};
 pub use file::{RotatingFile, Spliced, backup_path};
-pub use level::{BadLevelName, Level};
 pub use logger::{
     ChildLog, Handler, Logger, MainLogSettings, MainLogTarget, SyslogSink, SystemSyslog,
 };

@@ -7,7 +7,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::{Level, LocalClock, LogError, LogFileError, RotatingFile, Spliced};
+use supervisor_types::LogLevel;
+
+use crate::{LocalClock, LogError, LogFileError, RotatingFile, Spliced};
 
 /// Where syslog records go. [`SystemSyslog`] is the real one; tests record lines instead.
 pub trait SyslogSink {
@@ -123,7 +125,7 @@ pub struct MainLogSettings {
     /// `logfile_backups` (`-z`); 0 truncates on rollover.
     pub backups: u32,
     /// `loglevel` (`-e`).
-    pub level: Level,
+    pub level: LogLevel,
     /// `nodaemon` (`-n`): records also go to stdout…
     pub nodaemon: bool,
     /// …unless `silent` (`-s`).
@@ -138,14 +140,14 @@ pub struct MainLogSettings {
 /// to stderr and carries on).
 #[derive(Debug)]
 pub struct Logger {
-    level: Level,
+    level: LogLevel,
     clock: LocalClock,
     handlers: Vec<Handler>,
 }
 
 impl Logger {
     /// A logger at `level` with no handlers.
-    pub fn new(level: Level, clock: LocalClock) -> Logger {
+    pub fn new(level: LogLevel, clock: LocalClock) -> Logger {
         Logger {
             level,
             clock,
@@ -191,12 +193,12 @@ impl Logger {
     }
 
     /// The logger's level.
-    pub fn level(&self) -> Level {
+    pub fn level(&self) -> LogLevel {
         self.level
     }
 
     /// Changes the logger's level.
-    pub fn set_level(&mut self, level: Level) {
+    pub fn set_level(&mut self, level: LogLevel) {
         self.level = level;
     }
 
@@ -212,18 +214,23 @@ impl Logger {
 
     /// Whether a record at `level` would be written; check it before building an
     /// expensive message.
-    pub fn is_enabled(&self, level: Level) -> bool {
+    pub fn is_enabled(&self, level: LogLevel) -> bool {
         level >= self.level
     }
 
     /// Writes `message` at `level`, stamped with the current time.
-    pub fn log(&mut self, level: Level, message: &str) -> Result<(), LogError> {
+    pub fn log(&mut self, level: LogLevel, message: &str) -> Result<(), LogError> {
         self.log_at(level, message, SystemTime::now())
     }
 
     /// Writes `message` at `level`, stamped with `at`. The record is
     /// `STAMP LEVL message\n`; the message is written as given, newlines included.
-    pub fn log_at(&mut self, level: Level, message: &str, at: SystemTime) -> Result<(), LogError> {
+    pub fn log_at(
+        &mut self,
+        level: LogLevel,
+        message: &str,
+        at: SystemTime,
+    ) -> Result<(), LogError> {
         if !self.is_enabled(level) || self.handlers.is_empty() {
             return Ok(());
         }
@@ -246,37 +253,37 @@ impl Logger {
 
     /// Writes at `CRIT`.
     pub fn critical(&mut self, message: &str) -> Result<(), LogError> {
-        self.log(Level::Crit, message)
+        self.log(LogLevel::Critical, message)
     }
 
     /// Writes at `ERRO`.
     pub fn error(&mut self, message: &str) -> Result<(), LogError> {
-        self.log(Level::Erro, message)
+        self.log(LogLevel::Error, message)
     }
 
     /// Writes at `WARN`.
     pub fn warn(&mut self, message: &str) -> Result<(), LogError> {
-        self.log(Level::Warn, message)
+        self.log(LogLevel::Warn, message)
     }
 
     /// Writes at `INFO`.
     pub fn info(&mut self, message: &str) -> Result<(), LogError> {
-        self.log(Level::Info, message)
+        self.log(LogLevel::Info, message)
     }
 
     /// Writes at `DEBG`.
     pub fn debug(&mut self, message: &str) -> Result<(), LogError> {
-        self.log(Level::Debg, message)
+        self.log(LogLevel::Debug, message)
     }
 
     /// Writes at `TRAC`.
     pub fn trace(&mut self, message: &str) -> Result<(), LogError> {
-        self.log(Level::Trac, message)
+        self.log(LogLevel::Trace, message)
     }
 
     /// Writes at `BLAT`.
     pub fn blather(&mut self, message: &str) -> Result<(), LogError> {
-        self.log(Level::Blat, message)
+        self.log(LogLevel::Blather, message)
     }
 
     /// supervisord's log reopen (SIGUSR2): logs `supervisord logreopen` at `INFO`, then
@@ -469,28 +476,28 @@ mod tests {
     #[test]
     fn record_format_and_level_filter() {
         let out = Shared::default();
-        let mut logger = Logger::new(Level::Info, LocalClock::utc());
+        let mut logger = Logger::new(LogLevel::Info, LocalClock::utc());
         logger.add_handler(Handler::Stream(Box::new(out.clone())));
         logger
-            .log_at(Level::Info, "spawned: 'foo' with pid 42", noon())
+            .log_at(LogLevel::Info, "spawned: 'foo' with pid 42", noon())
             .unwrap();
-        logger.log_at(Level::Debg, "hidden", noon()).unwrap();
-        logger.log_at(Level::Crit, "a\nb", noon()).unwrap();
+        logger.log_at(LogLevel::Debug, "hidden", noon()).unwrap();
+        logger.log_at(LogLevel::Critical, "a\nb", noon()).unwrap();
         assert_eq!(
             text(&out),
             "2024-01-01 10:00:00,123 INFO spawned: 'foo' with pid 42\n\
              2024-01-01 10:00:00,123 CRIT a\nb\n"
         );
-        assert!(logger.is_enabled(Level::Warn));
-        assert!(!logger.is_enabled(Level::Blat));
-        logger.set_level(Level::Blat);
-        assert!(logger.is_enabled(Level::Blat));
+        assert!(logger.is_enabled(LogLevel::Warn));
+        assert!(!logger.is_enabled(LogLevel::Blather));
+        logger.set_level(LogLevel::Blather);
+        assert!(logger.is_enabled(LogLevel::Blather));
     }
 
     #[test]
     fn every_level_method_writes_its_name() {
         let out = Shared::default();
-        let mut logger = Logger::new(Level::Blat, LocalClock::utc());
+        let mut logger = Logger::new(LogLevel::Blather, LocalClock::utc());
         logger.add_handler(Handler::Stream(Box::new(out.clone())));
         logger.critical("m").unwrap();
         logger.error("m").unwrap();
@@ -512,9 +519,11 @@ mod tests {
     #[test]
     fn syslog_gets_one_full_record_per_line() {
         let lines = Lines::default();
-        let mut logger = Logger::new(Level::Info, LocalClock::utc());
+        let mut logger = Logger::new(LogLevel::Info, LocalClock::utc());
         logger.add_handler(Handler::Syslog(Box::new(lines.clone())));
-        logger.log_at(Level::Warn, "one\ntwo\n\n", noon()).unwrap();
+        logger
+            .log_at(LogLevel::Warn, "one\ntwo\n\n", noon())
+            .unwrap();
         let got = lines.0.lock().unwrap().clone();
         assert_eq!(
             got,
@@ -527,7 +536,7 @@ mod tests {
 
     #[test]
     fn broken_pipe_on_stdout_is_ignored() {
-        let mut logger = Logger::new(Level::Info, LocalClock::utc());
+        let mut logger = Logger::new(LogLevel::Info, LocalClock::utc());
         logger.add_handler(Handler::Stream(Box::new(Broken)));
         assert!(logger.info("x").is_ok());
     }
@@ -540,7 +549,7 @@ mod tests {
             target: MainLogTarget::File(path.clone()),
             maxbytes: 0,
             backups: 0,
-            level: Level::Info,
+            level: LogLevel::Info,
             nodaemon: false,
             silent: false,
         };
@@ -563,7 +572,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("main.log");
         let out = Shared::default();
-        let mut logger = Logger::new(Level::Info, LocalClock::utc());
+        let mut logger = Logger::new(LogLevel::Info, LocalClock::utc());
         logger.add_handler(Handler::Stream(Box::new(out.clone())));
         logger.add_handler(Handler::File(RotatingFile::open(&path, 0, 0).unwrap()));
         logger.info("before").unwrap();

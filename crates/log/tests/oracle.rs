@@ -8,9 +8,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, UNIX_EPOCH};
 
 use supervisor_log::{
-    Level, LocalClock, LogFileError, OutputSplitter, Piece, RotatingFile, is_auto_child_log,
-    read_log, strip_ansi, tail_log,
+    LocalClock, LogFileError, OutputSplitter, Piece, RotatingFile, is_auto_child_log, read_log,
+    strip_ansi, tail_log,
 };
+use supervisor_types::LogLevel;
 
 fn reference_python() -> Option<PathBuf> {
     let root = std::env::var_os("SUPERVISOR_REF")
@@ -453,7 +454,7 @@ fn record_stamp_matches_python() {
         let clock = LocalClock::with_offset(time::UtcOffset::from_whole_seconds(offset).unwrap());
         for ((s, ms), want) in instants.iter().zip(expected.lines()) {
             let at = UNIX_EPOCH + Duration::from_secs(*s) + Duration::from_millis(u64::from(*ms));
-            let got = format!("{} {} msg", clock.stamp(at), Level::Warn);
+            let got = format!("{} {} msg", clock.stamp(at), LogLevel::Warn);
             assert_eq!(got, want, "TZ={tz}");
         }
     }

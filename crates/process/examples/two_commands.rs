@@ -99,7 +99,7 @@ fn main() -> ExitCode {
         // 2. Report what it said.
         while let Some(event) = table.poll_event() {
             match event {
-                Event::Log(line) => println!("{} {}", line.level.tag(), line.text),
+                Event::Log(line) => println!("{} {}", line.level.name(), line.text),
                 Event::StateChange(c) => {
                     println!("     event {} {}", c.event_name(), c.payload())
                 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use supervisor_types::{ProcessState, SupervisorState, signal_name};
+use supervisor_types::{LogLevel, ProcessState, SupervisorState, signal_name};
 
 use crate::ProcessId;
 
@@ -96,53 +96,6 @@ impl fmt::Display for ExitStatus {
                 write!(f, "terminated by {} (core dumped)", signal_name(sig))
             }
             ExitStatus::Unknown(raw) => write!(f, "unknown termination cause 0x{raw:04x}"),
-        }
-    }
-}
-
-/// The level of a main-log line, with Supervisor's numeric levels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LogLevel {
-    /// 3: the most verbose.
-    Blather,
-    /// 5.
-    Trace,
-    /// 10.
-    Debug,
-    /// 20.
-    Info,
-    /// 30.
-    Warn,
-    /// 40.
-    Error,
-    /// 50.
-    Critical,
-}
-
-impl LogLevel {
-    /// Supervisor's numeric level (`BLAT` 3 … `CRIT` 50).
-    pub const fn code(self) -> u8 {
-        match self {
-            LogLevel::Blather => 3,
-            LogLevel::Trace => 5,
-            LogLevel::Debug => 10,
-            LogLevel::Info => 20,
-            LogLevel::Warn => 30,
-            LogLevel::Error => 40,
-            LogLevel::Critical => 50,
-        }
-    }
-
-    /// The tag Supervisor writes in its main log (`INFO`, `WARN`, `CRIT`, `BLAT` …).
-    pub const fn tag(self) -> &'static str {
-        match self {
-            LogLevel::Blather => "BLAT",
-            LogLevel::Trace => "TRAC",
-            LogLevel::Debug => "DEBG",
-            LogLevel::Info => "INFO",
-            LogLevel::Warn => "WARN",
-            LogLevel::Error => "ERRO",
-            LogLevel::Critical => "CRIT",
         }
     }
 }
@@ -271,12 +224,5 @@ mod tests {
             "unknown termination cause 0x137f"
         );
         assert_eq!(ExitStatus::Signaled(9).code(), -1);
-    }
-
-    #[test]
-    fn levels_are_ordered_like_supervisor() {
-        assert!(LogLevel::Blather < LogLevel::Debug);
-        assert_eq!(LogLevel::Warn.code(), 30);
-        assert_eq!(LogLevel::Critical.tag(), "CRIT");
     }
 }

@@ -43,7 +43,7 @@
 //!     }
 //!     while let Some(event) = table.poll_event() {
 //!         match event {
-//!             Event::Log(line) => println!("{} {}", line.level.tag(), line.text),
+//!             Event::Log(line) => println!("{} {}", line.level.name(), line.text),
 //!             Event::AllStopped(_) => return,
 //!             _ => {}
 //!         }

@@ -87,14 +87,14 @@ mod time;
 mod transition;
 
 pub use error::CommandError;
-pub use event::{Action, Event, ExitStatus, LogLevel, LogLine, StateChange};
+pub use event::{Action, Event, ExitStatus, LogLine, StateChange};
 pub use spec::{GroupSpec, ProcessSpec};
 pub use table::{BatchResult, ProcessId, ProcessInfo, ProcessRef, ProcessTable, Progress, Target};
 pub use time::{Timestamp, format_stop_date, format_uptime, unix_seconds};
 pub use transition::is_allowed_transition;
 
 /// The vocabulary this API speaks, re-exported so embedders need no second dependency.
-pub use supervisor_types::{AutoRestart, ProcessState, SupervisorState};
+pub use supervisor_types::{AutoRestart, LogLevel, ProcessState, SupervisorState};
 
 #[cfg(test)]
 mod tests;

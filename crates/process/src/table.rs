@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use supervisor_types::{
-    AutoRestart, Namespec, ProcessState, SupervisorState, make_namespec, signal_name,
+    AutoRestart, LogLevel, Namespec, ProcessState, SupervisorState, make_namespec, signal_name,
 };
 
-use crate::event::{Action, Event, ExitStatus, LogLevel, LogLine, StateChange};
+use crate::event::{Action, Event, ExitStatus, LogLine, StateChange};
 use crate::time::{Timestamp, format_stop_date, format_uptime, unix_seconds};
 use crate::transition::is_allowed_transition;
 use crate::{CommandError, GroupSpec, ProcessSpec};

@@ -153,7 +153,7 @@ impl Driver {
             }
             let line = match self.table.poll_event() {
                 None => break,
-                Some(Event::Log(l)) => format!("LOG {} {}", l.level.tag(), l.text),
+                Some(Event::Log(l)) => format!("LOG {} {}", l.level.name(), l.text),
                 Some(Event::StateChange(c)) => format!("EVENT {} {}", c.event_name(), c.payload()),
                 Some(Event::SupervisorRunning) => "EVENT SUPERVISOR_STATE_CHANGE_RUNNING".into(),
                 Some(Event::SupervisorStopping) => "EVENT SUPERVISOR_STATE_CHANGE_STOPPING".into(),

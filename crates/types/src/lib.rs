@@ -2,8 +2,8 @@
 //!
 //! This crate names things; it does nothing. It holds the values that every other crate
 //! exchanges and that users see on the wire: process states with Supervisor's numeric
-//! codes, supervisor states, eventlistener states, XML-RPC fault codes, namespecs and
-//! signal names. Like Supervisor's `states.py`, it depends on nothing else.
+//! codes, supervisor states, eventlistener states, XML-RPC fault codes, namespecs,
+//! signal names and log levels. Like Supervisor's `states.py`, it depends on nothing else.
 //!
 //! ```
 //! use supervisor_types::{ProcessState, Namespec, signal_number, signal_name};
@@ -22,12 +22,14 @@
 #![deny(missing_docs)]
 
 mod fault;
+mod loglevel;
 mod namespec;
 mod pyrepr;
 mod signal;
 mod state;
 
 pub use fault::FaultCode;
+pub use loglevel::{LogLevel, LogLevelError};
 pub use namespec::{Namespec, make_namespec};
 pub use pyrepr::{py_isspace, py_repr};
 pub use signal::{SignalError, signal_name, signal_number};

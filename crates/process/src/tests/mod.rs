@@ -146,7 +146,7 @@ impl Sim {
             .events
             .iter()
             .filter_map(|e| match e {
-                Event::Log(l) => Some(format!("{} {}", l.level.tag(), l.text)),
+                Event::Log(l) => Some(format!("{} {}", l.level.name(), l.text)),
                 _ => None,
             })
             .collect();
