@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use supervisor_types::CivilTime;
+
 /// "Now", as the host passes it to every time-dependent call.
 ///
 /// `mono` decides everything (startsecs, backoff delays, stopwaitsecs, report throttles);
@@ -65,10 +67,6 @@ pub fn format_uptime(seconds: i64) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// A stop time as Supervisor prints it in a description (`strftime('%b %d %I:%M %p')` of
 /// local time), e.g. `Nov 30 04:00 PM`. `utc_offset_secs` is the local offset from UTC
 /// (east positive); the host computes it, since this crate never reads the environment.
@@ -80,35 +78,20 @@ const MONTHS: [&str; 12] = [
 /// assert_eq!(format_stop_date(1_701_360_000, -5 * 3600), "Nov 30 11:00 AM");
 /// ```
 pub fn format_stop_date(unix_secs: i64, utc_offset_secs: i32) -> String {
-    let local = unix_secs + i64::from(utc_offset_secs);
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (_, month, day) = civil_from_days(days);
-    let hour = secs / 3600;
-    let minute = secs % 3600 / 60;
-    let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
-    let ampm = if hour < 12 { "AM" } else { "PM" };
+    let t = CivilTime::from_unix(unix_secs + i64::from(utc_offset_secs));
+    let hour12 = match t.hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    let ampm = if t.hour < 12 { "AM" } else { "PM" };
     format!(
         "{} {:02} {:02}:{:02} {}",
-        MONTHS[(month - 1) as usize],
-        day,
+        t.month_abbr(),
+        t.day,
         hour12,
-        minute,
+        t.minute,
         ampm
     )
-}
-
-/// (year, month 1-12, day 1-31) of a count of days since 1970-01-01 (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -133,14 +116,6 @@ mod tests {
         // 2024-02-29 09:05:00 UTC, a leap day.
         assert_eq!(format_stop_date(1_709_197_500, 0), "Feb 29 09:05 AM");
         assert_eq!(format_stop_date(1_709_197_500, 19_800), "Feb 29 02:35 PM");
-    }
-
-    #[test]
-    fn civil_dates_round_the_calendar() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]

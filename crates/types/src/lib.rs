@@ -3,7 +3,7 @@
 //! This crate names things; it does nothing. It holds the values that every other crate
 //! exchanges and that users see on the wire: process states with Supervisor's numeric
 //! codes, supervisor states, eventlistener states, XML-RPC fault codes, namespecs,
-//! signal names and log levels. Like Supervisor's `states.py`, it depends on nothing else.
+//! signal names, log levels, and the calendar fields of the dates Supervisor prints. Like Supervisor's `states.py`, it depends on nothing else.
 //!
 //! ```
 //! use supervisor_types::{ProcessState, Namespec, signal_number, signal_name};
@@ -21,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod civil;
 mod fault;
 mod loglevel;
 mod namespec;
@@ -28,6 +29,7 @@ mod pyrepr;
 mod signal;
 mod state;
 
+pub use civil::CivilTime;
 pub use fault::FaultCode;
 pub use loglevel::{LogLevel, LogLevelError};
 pub use namespec::{Namespec, make_namespec};

@@ -2,6 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use supervisor_types::CivilTime;
+
 /// Escapes text for HTML content and quoted attribute values: `& < > " '`.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -78,25 +80,6 @@ pub fn parse_form(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// The civil date (year, month 1..=12, day 1..=31) of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, usize, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month as usize, day)
-}
-
 /// Python's `time.ctime()` text for `wall` in a zone `utc_offset` seconds east of UTC:
 /// `Mon Jan  1 10:00:00 2024`.
 pub fn ctime(wall: SystemTime, utc_offset: i32) -> String {
@@ -104,16 +87,16 @@ pub fn ctime(wall: SystemTime, utc_offset: i32) -> String {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2),
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX / 2),
     } + i64::from(utc_offset);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let t = CivilTime::from_unix(secs);
     format!(
-        "{} {} {day:2} {:02}:{:02}:{:02} {year}",
-        DAYS[days.rem_euclid(7) as usize],
-        MONTHS[month - 1],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
+        "{} {} {:2} {:02}:{:02}:{:02} {}",
+        t.weekday_abbr(),
+        t.month_abbr(),
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.year
     )
 }
 

@@ -15,6 +15,8 @@
 
 use std::fmt;
 
+use supervisor_types::CivilTime;
+
 /// The `Server` header medusa sends.
 pub const SERVER: &str = "Medusa/1.12";
 
@@ -364,31 +366,16 @@ pub fn reason(code: u16) -> &'static str {
 
 /// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) for seconds since the Unix epoch.
 pub fn http_date(unix_secs: i64) -> String {
-    let days = unix_secs.div_euclid(86_400);
-    let secs = unix_secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    let t = CivilTime::from_unix(unix_secs);
     format!(
         "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        WEEKDAYS[days.rem_euclid(7) as usize],
-        day,
-        MONTHS[(month - 1) as usize],
-        year,
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
+        t.weekday_abbr(),
+        t.day,
+        t.month_abbr(),
+        t.year,
+        t.hour,
+        t.minute,
+        t.second
     )
 }
 
