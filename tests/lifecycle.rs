@@ -4,9 +4,15 @@
 use crate::util::{Impl, Scene, rpc, string_param, wait_for};
 
 fn pid_of(socket: &std::path::Path, name: &str) -> u32 {
-    let body = rpc(socket, "supervisor.getProcessInfo", &string_param(name)).unwrap();
-    let at = body.find("<name>pid</name>\n<value><int>").unwrap() + 29;
-    body[at..].split('<').next().unwrap().parse().unwrap()
+    pid_now(socket, name).unwrap_or_else(|| panic!("no pid for {name}"))
+}
+
+/// The pid `getProcessInfo` reports, or `None` while the daemon cannot answer (it may be
+/// restarting) or answers with a fault.
+fn pid_now(socket: &std::path::Path, name: &str) -> Option<u32> {
+    let body = rpc(socket, "supervisor.getProcessInfo", &string_param(name)).ok()?;
+    let at = body.find("<name>pid</name>\n<value><int>")? + 29;
+    body[at..].split('<').next()?.parse().ok()
 }
 
 fn alive(pid: u32) -> bool {
@@ -222,4 +228,55 @@ fn oracle_startup_lines_match_python() {
         startup_lines(&scene.main_log())
     };
     assert_eq!(lines(Impl::Python), lines(Impl::Ours));
+}
+
+/// `supervisorctl reload` (supervisor.restart) and SIGHUP both stop every program, re-read
+/// the config from disk and start again, in the same process.
+#[test]
+fn reload_and_sighup_restart_in_place_with_the_new_config() {
+    let scene = Scene::new("[program:a]\ncommand=sleep 1000\nstartsecs=0\n");
+    let mut daemon = scene.start(Impl::Ours);
+    wait_for("a running", || pid_of(&daemon.socket, "a") != 0);
+    let first = pid_of(&daemon.socket, "a");
+    daemon.track(first);
+    let conf = std::fs::read_to_string(scene.conf()).unwrap();
+    std::fs::write(
+        scene.conf(),
+        format!("{conf}\n[program:b]\ncommand=sleep 1000\nstartsecs=0\n"),
+    )
+    .unwrap();
+    let out = scene.ctl(Impl::Ours, &["reload"]);
+    assert_eq!(
+        (out.stdout.as_str(), out.code),
+        ("Restarted supervisord\n", 0)
+    );
+    wait_for("b running after reload", || {
+        rpc(
+            &daemon.socket,
+            "supervisor.getProcessInfo",
+            &string_param("b"),
+        )
+        .is_ok_and(|body| body.contains("<string>RUNNING</string>"))
+    });
+    let second = pid_of(&daemon.socket, "a");
+    daemon.track(second);
+    daemon.track(pid_of(&daemon.socket, "b"));
+    assert_ne!(first, second, "a was restarted");
+    wait_for("the old a gone", || !alive(first));
+    let body = rpc(&daemon.socket, "supervisor.getPID", "").unwrap();
+    assert!(
+        body.contains(&format!("<int>{}</int>", daemon.pid())),
+        "same daemon pid"
+    );
+
+    daemon.signal(1);
+    wait_for("a restarted by SIGHUP", || {
+        pid_now(&daemon.socket, "a").is_some_and(|p| p != 0 && p != second)
+    });
+    daemon.track(pid_of(&daemon.socket, "a"));
+    wait_for("the SIGHUP restart logged", || {
+        scene
+            .main_log()
+            .contains("WARN received SIGHUP indicating restart request")
+    });
 }
