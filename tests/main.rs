@@ -5,6 +5,7 @@ mod api;
 mod events;
 mod fcgi;
 mod lifecycle;
+mod output;
 mod pidproxy;
 mod regression;
 mod robustness;
