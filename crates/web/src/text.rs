@@ -3,6 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use supervisor_types::CivilTime;
+use supervisor_xmlrpc::http::percent_decode;
 
 /// Escapes text for HTML content and quoted attribute values: `& < > " '`.
 pub fn escape(text: &str) -> String {
@@ -34,38 +35,11 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes one `application/x-www-form-urlencoded` component: `+` is a space, `%XX` a
-/// byte (a `%` without two hex digits stays as it is), invalid UTF-8 becomes U+FFFD.
+/// Decodes one `application/x-www-form-urlencoded` component as Python's `unquote_plus`:
+/// `+` is a space, then `%XX` is a byte (a `%` without two hex digits stays as it is),
+/// invalid UTF-8 becomes U+FFFD.
 fn unquote_plus(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode(&text.replace('+', " "))
 }
 
 /// The fields of a query string or urlencoded body, in order, as Python's `parse_qsl`
@@ -130,6 +104,7 @@ mod tests {
             ]
         );
         assert_eq!(parse_form("m=%FF"), vec![("m".into(), "\u{fffd}".into())]);
+        assert_eq!(parse_form("p=a%2Bb+c"), vec![("p".into(), "a+b c".into())]);
     }
 
     #[test]
