@@ -358,8 +358,18 @@ impl Ini {
 
     /// Sets `key` (keeping its position when it exists) and returns its index.
     fn set_entry(&mut self, target: Target, key: &str, value: &str, line: usize) -> usize {
+        let shared = shared_key(key);
         let entries = self.entries_mut(target);
-        match entries.iter().position(|e| e.key == key) {
+        // A shared key is stored as that very string, so comparing addresses finds it.
+        let existing = match shared {
+            Some(k) => entries
+                .iter()
+                .position(|e| matches!(e.key, Cow::Borrowed(b) if std::ptr::eq(b, k))),
+            None => entries
+                .iter()
+                .position(|e| matches!(&e.key, Cow::Owned(o) if o == key)),
+        };
+        match existing {
             Some(i) => {
                 let e = &mut entries[i];
                 e.value.clear();
@@ -369,7 +379,7 @@ impl Ini {
             }
             None => {
                 entries.push(Entry {
-                    key: known_key(key),
+                    key: shared.map_or_else(|| Cow::Owned(key.to_owned()), Cow::Borrowed),
                     value: value.to_owned(),
                     line,
                 });
@@ -450,82 +460,82 @@ impl Ini {
     }
 }
 
-/// Every option name Supervisor reads, sorted, so that the lexer can share these
-/// strings instead of allocating a copy of each key it reads.
+/// Every option name Supervisor reads, sorted by length then text (so that a lookup
+/// mostly compares lengths), so that the lexer can share these strings instead of
+/// allocating a copy of each key it reads.
 const KNOWN_KEYS: [&str; 64] = [
-    "autorestart",
-    "autostart",
-    "buffer_size",
-    "childlogdir",
+    "file",
+    "port",
+    "user",
     "chmod",
     "chown",
-    "command",
-    "directory",
-    "environment",
-    "events",
-    "exitcodes",
-    "file",
     "files",
-    "history_file",
-    "identifier",
-    "killasgroup",
-    "logfile",
-    "logfile_backups",
-    "logfile_maxbytes",
-    "loglevel",
+    "umask",
+    "events",
     "minfds",
-    "minprocs",
-    "nocleanup",
-    "nodaemon",
-    "numprocs",
-    "numprocs_start",
-    "password",
-    "pidfile",
-    "port",
-    "priority",
-    "process_name",
-    "programs",
     "prompt",
-    "redirect_stderr",
-    "result_handler",
-    "serverurl",
     "silent",
     "socket",
-    "socket_backlog",
+    "command",
+    "logfile",
+    "pidfile",
+    "loglevel",
+    "minprocs",
+    "nodaemon",
+    "numprocs",
+    "password",
+    "priority",
+    "programs",
+    "username",
+    "autostart",
+    "directory",
+    "exitcodes",
+    "nocleanup",
+    "serverurl",
+    "startsecs",
+    "identifier",
+    "stopsignal",
+    "strip_ansi",
+    "autorestart",
+    "buffer_size",
+    "childlogdir",
+    "environment",
+    "killasgroup",
     "socket_mode",
+    "stopasgroup",
+    "history_file",
+    "process_name",
     "socket_owner",
     "startretries",
-    "startsecs",
-    "stderr_capture_maxbytes",
-    "stderr_events_enabled",
-    "stderr_logfile",
-    "stderr_logfile_backups",
-    "stderr_logfile_maxbytes",
-    "stderr_syslog",
-    "stdout_capture_maxbytes",
-    "stdout_events_enabled",
-    "stdout_logfile",
-    "stdout_logfile_backups",
-    "stdout_logfile_maxbytes",
-    "stdout_syslog",
-    "stopasgroup",
-    "stopsignal",
     "stopwaitsecs",
-    "strip_ansi",
+    "stderr_syslog",
+    "stdout_syslog",
+    "numprocs_start",
+    "result_handler",
+    "socket_backlog",
+    "stderr_logfile",
+    "stdout_logfile",
+    "logfile_backups",
+    "redirect_stderr",
+    "logfile_maxbytes",
+    "stderr_events_enabled",
+    "stdout_events_enabled",
+    "stderr_logfile_backups",
+    "stdout_logfile_backups",
     "supervisor.ctl_factory",
+    "stderr_capture_maxbytes",
+    "stderr_logfile_maxbytes",
+    "stdout_capture_maxbytes",
+    "stdout_logfile_maxbytes",
     "supervisor.rpcinterface_factory",
-    "umask",
-    "user",
-    "username",
 ];
 
-/// A case-folded key as stored in an [`Entry`]: the shared static string when it is
-/// one of Supervisor's option names, else an owned copy.
-fn known_key(key: &str) -> Cow<'static, str> {
-    match KNOWN_KEYS.binary_search(&key) {
-        Ok(i) => Cow::Borrowed(KNOWN_KEYS[i]),
-        Err(_) => Cow::Owned(key.to_owned()),
-    }
+/// The [`KNOWN_KEYS`] string equal to `key`, if any.
+fn shared_key(key: &str) -> Option<&'static str> {
+    KNOWN_KEYS
+        .binary_search_by(|k| k.len().cmp(&key.len()).then_with(|| k.cmp(&key)))
+        .ok()
+        .map(|i| KNOWN_KEYS[i])
 }
 
 /// Python's `\[(?P<header>.+)\]` matched at the start of an already stripped line.
@@ -599,11 +609,26 @@ mod tests {
 
     #[test]
     fn known_keys_are_shared_and_others_owned() {
-        assert!(KNOWN_KEYS.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            KNOWN_KEYS
+                .windows(2)
+                .all(|w| (w[0].len(), w[0]) < (w[1].len(), w[1]))
+        );
+        assert_eq!(
+            shared_key("supervisor.rpcinterface_factory"),
+            Some("supervisor.rpcinterface_factory")
+        );
+        assert_eq!(shared_key("commands"), None);
         let ini = one("[s]\nCommand=a\nmy_key=b\n");
         let keys: Vec<_> = ini.sections()[0].entries.iter().map(|e| &e.key).collect();
         assert!(matches!(keys[0], Cow::Borrowed("command")));
         assert!(matches!(keys[1], Cow::Owned(k) if k == "my_key"));
+        let ini = one("[s]\ncommand=a\nmy=1\nCOMMAND=b\nMy=2\n");
+        assert_eq!(ini.sections()[0].entries.len(), 2);
+        assert_eq!(
+            (ini.get("s", "command"), ini.get("s", "my")),
+            (Some("b"), Some("2"))
+        );
     }
 
     #[test]
