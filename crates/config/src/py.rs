@@ -502,7 +502,7 @@ pub fn format_layers(fmt: &str, layers: &[&Expansions]) -> Result<String, Format
         let Some(conv) = fmt[i..].chars().next() else {
             return Err(incomplete());
         };
-        if !"sdiuoxXeEfFgGcra".contains(conv) {
+        if !u8::try_from(conv).is_ok_and(|c| b"sdiuoxXeEfFgGcra".contains(&c)) {
             // Python reports the position in characters, not bytes.
             let index = fmt[..i].chars().count();
             return Err(bad(&format!(
