@@ -347,6 +347,34 @@ impl<'io> Controller<'io> {
         }
     }
 
+    /// The usage error of a command that takes no arguments, when it was given some.
+    fn refuse_arguments(&mut self, cmd: &str, arg: &str) -> bool {
+        if arg.is_empty() {
+            return false;
+        }
+        self.usage(
+            &format!("Error: {cmd} accepts no arguments"),
+            exit::GENERIC,
+            Some(cmd),
+        );
+        true
+    }
+
+    /// A failed call whose only expected fault is `SHUTDOWN_STATE`: any fault sets the
+    /// exit status, that one prints `shutting_down`, everything else is raised.
+    fn shutdown_fault(&mut self, e: RpcError, shutting_down: &str) -> Result<(), Failure> {
+        if e.fault_code().is_none() {
+            return Err(e.into());
+        }
+        self.exit_status = exit::GENERIC;
+        if fault_is(&e, FaultCode::ShutdownState) {
+            self.output(shutting_down);
+            Ok(())
+        } else {
+            Err(e.into())
+        }
+    }
+
     fn set_exit_from_fault(&mut self, code: i32, ignored: Option<FaultCode>) {
         let dead = [
             FaultCode::SpawnError,
@@ -685,12 +713,7 @@ impl<'io> Controller<'io> {
     }
 
     fn do_shutdown(&mut self, arg: &str) -> Result<(), Failure> {
-        if !arg.is_empty() {
-            self.usage(
-                "Error: shutdown accepts no arguments",
-                exit::GENERIC,
-                Some("shutdown"),
-            );
+        if self.refuse_arguments("shutdown", arg) {
             return Ok(());
         }
         if !self.confirm("Really shut the remote supervisord process down y/N? ")? {
@@ -723,12 +746,7 @@ impl<'io> Controller<'io> {
     }
 
     fn do_reload(&mut self, arg: &str) -> Result<(), Failure> {
-        if !arg.is_empty() {
-            self.usage(
-                "Error: reload accepts no arguments",
-                exit::GENERIC,
-                Some("reload"),
-            );
+        if self.refuse_arguments("reload", arg) {
             return Ok(());
         }
         if !self.confirm("Really restart the remote supervisord process y/N? ")? {
@@ -736,26 +754,13 @@ impl<'io> Controller<'io> {
         }
         match self.sup().restart() {
             Ok(()) => self.output("Restarted supervisord"),
-            Err(e) if e.fault_code().is_some() => {
-                self.exit_status = exit::GENERIC;
-                if fault_is(&e, FaultCode::ShutdownState) {
-                    self.output("ERROR: already shutting down");
-                } else {
-                    return Err(e.into());
-                }
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return self.shutdown_fault(e, "ERROR: already shutting down"),
         }
         Ok(())
     }
 
     fn do_avail(&mut self, arg: &str) -> Result<(), Failure> {
-        if !arg.is_empty() {
-            self.usage(
-                "Error: avail accepts no arguments",
-                exit::GENERIC,
-                Some("avail"),
-            );
+        if self.refuse_arguments("avail", arg) {
             return Ok(());
         }
         match self.sup().get_all_config_info() {
@@ -764,26 +769,13 @@ impl<'io> Controller<'io> {
                     self.output(&format::avail_line(info));
                 }
             }
-            Err(e) if e.fault_code().is_some() => {
-                self.exit_status = exit::GENERIC;
-                if fault_is(&e, FaultCode::ShutdownState) {
-                    self.output("ERROR: supervisor shutting down");
-                } else {
-                    return Err(e.into());
-                }
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return self.shutdown_fault(e, "ERROR: supervisor shutting down"),
         }
         Ok(())
     }
 
     fn do_reread(&mut self, arg: &str) -> Result<(), Failure> {
-        if !arg.is_empty() {
-            self.usage(
-                "Error: reread accepts no arguments",
-                exit::GENERIC,
-                Some("reread"),
-            );
+        if self.refuse_arguments("reread", arg) {
             return Ok(());
         }
         match self.sup().reload_config() {
@@ -792,22 +784,14 @@ impl<'io> Controller<'io> {
                     self.output(&line);
                 }
             }
-            Err(e) => {
-                let Some(_) = e.fault_code() else {
-                    return Err(e.into());
-                };
+            Err(RpcError {
+                kind: RpcErrorKind::Fault { code, string },
+                ..
+            }) if code == FaultCode::CantReread.code() => {
                 self.exit_status = exit::GENERIC;
-                if fault_is(&e, FaultCode::ShutdownState) {
-                    self.output("ERROR: supervisor shutting down");
-                } else if let (true, RpcErrorKind::Fault { string, .. }) =
-                    (fault_is(&e, FaultCode::CantReread), &e.kind)
-                {
-                    let msg = format!("ERROR: {string}");
-                    self.output(&msg);
-                } else {
-                    return Err(e.into());
-                }
+                self.output(&format!("ERROR: {string}"));
             }
+            Err(e) => return self.shutdown_fault(e, "ERROR: supervisor shutting down"),
         }
         Ok(())
     }
@@ -856,16 +840,7 @@ impl<'io> Controller<'io> {
     fn do_update(&mut self, arg: &str) -> Result<(), Failure> {
         let changes = match self.sup().reload_config() {
             Ok(c) => c,
-            Err(e) => {
-                if e.fault_code().is_some() {
-                    self.exit_status = exit::GENERIC;
-                }
-                if fault_is(&e, FaultCode::ShutdownState) {
-                    self.output("ERROR: already shutting down");
-                    return Ok(());
-                }
-                return Err(e.into());
-            }
+            Err(e) => return self.shutdown_fault(e, "ERROR: already shutting down"),
         };
         let mut wanted: Vec<&str> = Vec::new();
         for name in py::split(arg) {
@@ -967,12 +942,7 @@ impl<'io> Controller<'io> {
     }
 
     fn do_version(&mut self, arg: &str) -> Result<(), Failure> {
-        if !arg.is_empty() {
-            self.usage(
-                "Error: version accepts no arguments",
-                exit::GENERIC,
-                Some("version"),
-            );
+        if self.refuse_arguments("version", arg) {
             return Ok(());
         }
         if !self.upcheck()? {
@@ -1327,6 +1297,8 @@ mod tests {
         stdin: Vec<String>,
         stream: Vec<u8>,
         streams_block: bool,
+        /// The fault `restart`, `reloadConfig` and `getAllConfigInfo` answer with.
+        fault: Option<(FaultCode, Option<&'static str>)>,
     }
 
     struct Fake {
@@ -1362,6 +1334,14 @@ mod tests {
                 .find(|i| i.group == group && Some(i.name.as_str()) == process)
                 .cloned()
                 .ok_or_else(|| RpcError::supervisor_fault(FaultCode::BadName, Some(name)))
+        }
+
+        fn fault(&self) -> Result<(), RpcError> {
+            self.check()?;
+            match self.state.borrow().fault {
+                Some((code, detail)) => Err(RpcError::supervisor_fault(code, detail)),
+                None => Ok(()),
+            }
         }
 
         fn unsupported<T>(&self) -> Result<T, RpcError> {
@@ -1457,10 +1437,11 @@ mod tests {
             self.unsupported()
         }
         fn get_all_config_info(&mut self) -> Result<Vec<ConfigInfo>, RpcError> {
+            self.fault()?;
             self.unsupported()
         }
         fn reload_config(&mut self) -> Result<ConfigChanges, RpcError> {
-            self.check()?;
+            self.fault()?;
             Ok(ConfigChanges {
                 added: vec!["new".into()],
                 changed: vec![],
@@ -1477,7 +1458,7 @@ mod tests {
             self.check()
         }
         fn restart(&mut self) -> Result<(), RpcError> {
-            self.check()
+            self.fault()
         }
         fn send_process_stdin(&mut self, name: &str, chars: &str) -> Result<(), RpcError> {
             self.info(name)?;
@@ -1709,6 +1690,43 @@ mod tests {
         ctl.onecmd("reload");
         assert_eq!(h.out.text(), "Restarted supervisord\n");
         assert_eq!(Harness::new().run("shutdown").0, "Shut down\n");
+    }
+
+    #[test]
+    fn faults_while_shutting_down_and_unreadable_configs() {
+        let run = |fault: (FaultCode, Option<&'static str>), line: &str| {
+            let h = Harness::new();
+            h.state.borrow_mut().fault = Some(fault);
+            h.run(line)
+        };
+        let shutting = (FaultCode::ShutdownState, None);
+        for (line, text) in [
+            ("reload", "ERROR: already shutting down\n"),
+            ("avail", "ERROR: supervisor shutting down\n"),
+            ("reread", "ERROR: supervisor shutting down\n"),
+            ("update", "ERROR: already shutting down\n"),
+        ] {
+            assert_eq!(
+                run(shutting, line),
+                (text.to_owned(), exit::GENERIC),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            run((FaultCode::CantReread, Some("bad.conf")), "reread"),
+            ("ERROR: CANT_REREAD: bad.conf\n".to_owned(), exit::GENERIC)
+        );
+    }
+
+    #[test]
+    fn commands_without_arguments_refuse_them() {
+        for cmd in ["shutdown", "reload", "avail", "reread", "version"] {
+            let (out, code) = Harness::new().run(&format!("{cmd} x"));
+            let first = out.lines().next().unwrap_or_default().to_owned();
+            assert_eq!(first, format!("Error: {cmd} accepts no arguments"));
+            assert!(out.lines().count() > 1, "{cmd}: the command's help follows");
+            assert_eq!(code, exit::GENERIC);
+        }
     }
 
     #[test]
