@@ -24,6 +24,7 @@ Python 3.8+, stdlib only (like the kit).
 import argparse
 import json
 import os
+import resource
 import shlex
 import shutil
 import subprocess
@@ -172,6 +173,27 @@ class Runner:
                            stdout=subprocess.DEVNULL)
         if r.returncode != 0:
             self.failed.append("physical")
+
+
+def raise_nofile(programs):
+    """Room for every program's descriptors (up to three pipe ends and two log files each,
+    plus slack) in the daemon, which inherits our limits: the soft limit up to the hard
+    one, and the hard one too where we may (root). Returns a note when it stays short."""
+    need = programs * 6 + 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= need:
+        return None
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, max(hard, need)))
+    except (ValueError, OSError):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        return "RLIMIT_NOFILE is %d, %d programs need about %d" % (soft, programs, need)
+    return None
 
 
 def merge(out_dir, label, names):
@@ -335,6 +357,11 @@ def build_table(out_dir):
     lines += linear_table(out_dir)
     lines += scale_table(out_dir)
     lines += physical_lines(phys)
+    try:
+        with open(os.path.join(out_dir, "notes.txt")) as fh:
+            lines += ["", "Note: " + " ".join(fh.read().split("\n")).strip()]
+    except OSError:
+        pass
     if t.short:
         lines += ["", "Short of target: " + "; ".join(t.short) + "."]
     return "\n".join(lines)
@@ -449,6 +476,9 @@ def parse_args(argv):
     p.add_argument("--rev", help="build ours from this commit only (e.g. HEAD), leaving out "
                    "uncommitted edits; default: the working tree")
     p.add_argument("--no-build", action="store_true", help="use the existing release binaries")
+    p.add_argument("--no-main", action="store_true",
+                   help="skip the side-by-side scenarios: only the linearity and scale runs "
+                        "(to extend an earlier --out-dir)")
     p.add_argument("--no-install-ref", action="store_true",
                    help="fail instead of installing the Python reference when it is missing")
     p.add_argument("--table-only", metavar="DIR", help="print the table of an earlier run")
@@ -474,28 +504,43 @@ def main(argv=None):
     os.makedirs(out, exist_ok=True)
     log("results in %s (ours at %s, Python Supervisor %s)" % (out, commit, version))
     r = Runner(opts, kit, {"python": (py_sd, py_sc), "ours": (our_sd, our_sc)})
-    r.physical(os.path.join(out, "physical.json"))
-    names = opts.only or MAIN_SCENARIOS
+    names = [] if opts.no_main else (opts.only or MAIN_SCENARIOS)
+    if names:
+        r.physical(os.path.join(out, "physical.json"))
     for name in names:
         for label in ("python", "ours"):
             r.scenario(label, name, os.path.join(out, "%s-%s.json" % (label, name)))
     for label in ("python", "ours"):
-        merge(out, label, names)
+        merge(out, label, names or MAIN_SCENARIOS)
+    counts = [int(x) for x in opts.linear.split(",") if x.strip()]
+    large = max(counts + [opts.scale, 500])
+    short = raise_nofile(large)
+    big_extra = []
+    if short:
+        # three pipe ends per program still fit where two log files more do not
+        big_extra = ["--child-logs", "none"]
+        note = ("%s: the runs above 1,000 programs use stdout_logfile=NONE and "
+                "stderr_logfile=NONE (pipes, no log files)" % short)
+        log("warning: " + note)
+        with open(os.path.join(out, "notes.txt"), "a") as fh:
+            fh.write(note + "\n")
     # 500 is already measured by rpc_getall_500; copy it under the linear name
     for label in ("python", "ours"):
         src = os.path.join(out, "%s-rpc_getall_500.json" % label)
         if os.path.exists(src):
             shutil.copy(src, os.path.join(out, "%s-linear_500.json" % label))
-    for n in [int(x) for x in opts.linear.split(",") if x.strip()]:
+    for n in counts:
         for label in ("python", "ours"):
             if label == "python" and n > PYTHON_LINEAR_MAX:
                 continue
             r.scenario(label, "rpc_getall_500", os.path.join(out, "%s-linear_%d.json" % (label, n)),
-                       ["--programs", str(n), "--timeout", "600", "--repeat", "1"])
+                       ["--programs", str(n), "--timeout", "600", "--repeat", "1"]
+                       + (big_extra if n > 1000 else []))
     if opts.scale:
         for sc in ("start_500", "ctl_status_500", "stop_all_500"):
             r.scenario("ours", sc, os.path.join(out, "scale-%s.json" % sc),
-                       ["--programs", str(opts.scale), "--timeout", "600", "--repeat", "1"])
+                       ["--programs", str(opts.scale), "--timeout", "600", "--repeat", "1"]
+                       + big_extra)
     r.physical(os.path.join(out, "physical-2.json"))
     table = build_table(out)
     with open(os.path.join(out, "table.md"), "w") as fh:
