@@ -359,7 +359,7 @@ def build_table(out_dir):
     lines += physical_lines(phys)
     try:
         with open(os.path.join(out_dir, "notes.txt")) as fh:
-            lines += ["", "Note: " + " ".join(fh.read().split("\n")).strip()]
+            lines += ["", "Note: " + " ".join(fh.read().split("\n")).strip() + "."]
     except OSError:
         pass
     if t.short:
