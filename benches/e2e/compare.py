@@ -3,17 +3,18 @@
 
 One command, from the repository root:
 
-    python3 benches/e2e/compare.py                      # full run (repeat 3, scale check)
+    python3 benches/e2e/compare.py --rev HEAD           # full run (repeat 3, scale check)
     python3 benches/e2e/compare.py --quick              # smoke run: 1 repeat, small figures
     python3 benches/e2e/compare.py --table-only DIR     # re-print the table of an earlier run
 
 It builds our release binaries, uses (or installs) the Python reference in .ref/ (or the
 venv named by $SUPERVISOR_REF), then drives the shared benchmark kit
 (../shared/bench/bench.py, next to the repository as in CI) over both implementations on
-the same generated configs. The getAllProcessInfo linearity runs (100/1,000/5,000
-programs) and the 5,000-program scale check of ours are single runs. Scenarios are interleaved (Python, then ours, scenario by
-scenario) so slow drift of a shared machine hits both alike. It finishes with a markdown
-table of medians, the ratio between the two, and each target of issue 11 with its verdict.
+the same generated configs. Scenarios are interleaved (Python, then ours, scenario by
+scenario) so slow drift of a shared machine hits both alike. The getAllProcessInfo
+linearity runs (100/1,000/5,000 programs) and the 5,000-program scale check of ours are
+single runs. It finishes with a markdown table of medians, the ratio between the two, and
+each target of issue 11 with its verdict.
 
 Benchmarks, not tests: a missed target never changes the exit status. The exit status is
 non-zero only when the kit cannot run or a scenario fails (crash, timeout, wrong state).
