@@ -200,6 +200,9 @@ impl Core {
             while let Some(action) = self.table.poll_action() {
                 busy = true;
                 self.act(action);
+                // Log each action's outcome as it happens (`spawned: ...` carries the
+                // time of that spawn, not of the end of a batch of 500).
+                self.handle_table_events();
             }
             busy |= self.handle_table_events();
             if !busy {

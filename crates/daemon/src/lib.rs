@@ -366,6 +366,7 @@ fn event_loop(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
         }
+        let mut hangup = false;
         for event in events.iter() {
             let token = event.token();
             if token == SIGNALS {
@@ -380,7 +381,16 @@ fn event_loop(
             } else if core.is_stdin(token) {
                 core.stdin_writable(token);
             } else {
+                hangup |= event.is_read_closed();
                 core.read_pipe(token);
+            }
+        }
+        // A child's pipes close when it exits, usually a moment before its SIGCHLD
+        // arrives: reap now rather than on the next turn of the loop.
+        if hangup {
+            let ended = reap::reap_all();
+            if !ended.is_empty() {
+                core.reaped(ended);
             }
         }
         let now = Core::timestamp();
