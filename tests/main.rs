@@ -10,6 +10,7 @@ mod pidproxy;
 mod regression;
 mod robustness;
 mod rpc_oracle;
+mod shell;
 mod skeleton;
 mod support_extra;
 mod util;
