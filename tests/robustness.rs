@@ -683,3 +683,36 @@ fn wait_until(mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+/// Out of descriptors, supervisord cannot accept; a connection that waits in the
+/// listener's queue meanwhile is served once descriptors are free again, even if no
+/// other client connects after it.
+#[test]
+fn a_connection_queued_while_out_of_descriptors_is_served_later() {
+    let scene = Scene::with("minfds=10", "");
+    let daemon = scene.start_under(Impl::Ours, &["prlimit", "--nofile=40:40", "--"]);
+    let hogs: Vec<std::os::unix::net::UnixStream> = (0..60)
+        .filter_map(|_| std::os::unix::net::UnixStream::connect(&daemon.socket).ok())
+        .collect();
+    wait_for("the daemon to run out of descriptors", || {
+        scene.main_log().contains("could not accept a connection")
+    });
+    // Queued in the listener's backlog: connected, request sent, not yet accepted.
+    let body = "<?xml version='1.0'?>\n<methodCall>\n<methodName>supervisor.getState</methodName>\n</methodCall>\n";
+    let mut waiting = std::os::unix::net::UnixStream::connect(&daemon.socket).unwrap();
+    write!(
+        waiting,
+        "POST /RPC2 HTTP/1.0\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    drop(hogs);
+    waiting
+        .set_read_timeout(Some(crate::util::DEADLINE))
+        .unwrap();
+    let mut reply = String::new();
+    waiting
+        .read_to_string(&mut reply)
+        .expect("the queued request was never answered");
+    assert!(reply.contains("<string>RUNNING</string>"), "{reply}");
+}

@@ -117,7 +117,20 @@ impl Scene {
 
     /// Starts a daemon of `which` on this scene and waits until it answers.
     pub fn start(&self, which: Impl) -> Daemon {
-        let mut cmd = Command::new(binary(which, "supervisord"));
+        self.start_under(which, &[])
+    }
+
+    /// Like [`Scene::start`], with the daemon run through `wrapper` (a command that execs
+    /// its arguments, e.g. `prlimit --nofile=40 --`), so the daemon's pid is the wrapper's.
+    pub fn start_under(&self, which: Impl, wrapper: &[&str]) -> Daemon {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(binary(which, "supervisord"));
+                cmd
+            }
+            None => Command::new(binary(which, "supervisord")),
+        };
         cmd.arg("-n")
             .arg("-c")
             .arg(self.conf())

@@ -96,6 +96,8 @@ pub struct Net {
     registry: Registry,
     /// The poll timer of log streams and queued stdin data.
     ticker: Ticker,
+    /// Accepting failed for want of descriptors; retried on the tick.
+    accept_blocked: bool,
     /// The web UI's state (its session key).
     web: supervisor_web::Web,
 }
@@ -122,6 +124,7 @@ impl Net {
             conns: HashMap::new(),
             registry,
             ticker: Ticker::default(),
+            accept_blocked: false,
             web: crate::web::new(),
         })
     }
@@ -166,11 +169,17 @@ impl Net {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    // EMFILE and friends: say so and try again on the next readiness.
-                    core.log(
-                        LogLevel::Warn,
-                        &format!("could not accept a connection: {e}"),
-                    );
+                    // EMFILE and friends: the waiting connection stays queued, and an
+                    // edge-triggered listener would not report it again; retry on the
+                    // stream tick until a descriptor is free. Say so once.
+                    if !self.accept_blocked {
+                        core.log(
+                            LogLevel::Warn,
+                            &format!("could not accept a connection: {e}"),
+                        );
+                    }
+                    self.accept_blocked = true;
+                    self.ticker.arm(Instant::now());
                     break;
                 }
             }
@@ -242,6 +251,11 @@ impl Net {
         if !self.ticker.due(now) {
             return;
         }
+        if std::mem::take(&mut self.accept_blocked) {
+            for index in 0..self.servers.len() {
+                self.accept(index, core);
+            }
+        }
         let streaming: Vec<Token> = self
             .conns
             .iter()
@@ -265,7 +279,7 @@ impl Net {
         for token in streaming {
             self.serve(token, core);
         }
-        let active = self.conns.values().any(|c| c.tail.is_some());
+        let active = self.accept_blocked || self.conns.values().any(|c| c.tail.is_some());
         self.ticker.rearm(now, active);
     }
 
