@@ -2,6 +2,7 @@
 //! Python's, side by side with Python's daemon (the oracle).
 
 mod api;
+mod cli;
 mod events;
 mod fcgi;
 mod lifecycle;

@@ -133,20 +133,7 @@ fn getopt_message(err: &clap::Error, args: &[String]) -> String {
     }
 }
 
-fn byte_size(s: &str) -> Option<i64> {
-    let t = s.trim().to_ascii_uppercase();
-    let (num, mult) = [
-        ("KB", 1024),
-        ("MB", 1024 * 1024),
-        ("GB", 1024 * 1024 * 1024),
-    ]
-    .iter()
-    .find_map(|(suffix, m)| t.strip_suffix(suffix).map(|n| (n.to_owned(), *m)))
-    .unwrap_or((t.clone(), 1));
-    num.trim().parse::<i64>().ok().map(|n| n * mult)
-}
-
-fn overrides(cli: &Cli) -> Result<Overrides, String> {
+fn overrides(cli: &Cli, env: &Environment) -> Result<Overrides, String> {
     let invalid = |opt: &str, v: &str, why: String| {
         format!(
             "invalid value for {opt} {}: {why}",
@@ -176,25 +163,28 @@ fn overrides(cli: &Cli) -> Result<Overrides, String> {
         umask: cli
             .umask
             .as_ref()
+            .map(|v| supervisor_config::octal_type(v).map_err(|e| invalid("-m", v, e)))
+            .transpose()?,
+        directory: cli
+            .directory
+            .as_ref()
             .map(|v| {
-                u32::from_str_radix(v, 8).map_err(|_| {
-                    invalid(
-                        "-m",
-                        v,
-                        format!("{v} can not be converted to an octal type"),
-                    )
-                })
+                supervisor_config::existing_directory(v, env, &OsFs)
+                    .map_err(|e| invalid("-d", v, e))
             })
             .transpose()?,
-        directory: cli.directory.clone(),
-        logfile: cli.logfile.clone(),
+        logfile: cli
+            .logfile
+            .as_ref()
+            .map(|v| {
+                supervisor_config::existing_dirpath(v.into(), env, &OsFs)
+                    .map_err(|e| invalid("-l", v, e))
+            })
+            .transpose()?,
         logfile_maxbytes: cli
             .logfile_maxbytes
             .as_ref()
-            .map(|v| {
-                byte_size(v)
-                    .ok_or_else(|| invalid("-y", v, format!("{v} is not a valid byte size")))
-            })
+            .map(|v| supervisor_config::byte_size(v).map_err(|e| invalid("-y", v, e)))
             .transpose()?,
         logfile_backups: int("-z", &cli.logfile_backups)?,
         loglevel: cli
@@ -202,9 +192,23 @@ fn overrides(cli: &Cli) -> Result<Overrides, String> {
             .as_ref()
             .map(|v| LogLevel::from_description(v).map_err(|e| invalid("-e", v, e.to_string())))
             .transpose()?,
-        pidfile: cli.pidfile.clone(),
+        pidfile: cli
+            .pidfile
+            .as_ref()
+            .map(|v| {
+                supervisor_config::existing_dirpath(v.into(), env, &OsFs)
+                    .map_err(|e| invalid("-j", v, e))
+            })
+            .transpose()?,
         identifier: cli.identifier.clone(),
-        childlogdir: cli.childlogdir.clone(),
+        childlogdir: cli
+            .childlogdir
+            .as_ref()
+            .map(|v| {
+                supervisor_config::existing_directory(v, env, &OsFs)
+                    .map_err(|e| invalid("-q", v, e))
+            })
+            .transpose()?,
         nocleanup: cli.nocleanup.then_some(true),
         minfds: int("-a", &cli.minfds)?,
         minprocs: int("--minprocs", &cli.minprocs)?,
@@ -231,7 +235,11 @@ fn main() -> ExitCode {
         println!("{}", supervisor_api::SUPERVISOR_VERSION);
         return ExitCode::SUCCESS;
     }
-    let overrides = match overrides(&cli) {
+    let env = match Environment::from_process() {
+        Ok(env) => env,
+        Err(e) => return usage(&progname, &e.to_string()),
+    };
+    let overrides = match overrides(&cli, &env) {
         Ok(o) => o,
         Err(msg) => return usage(&progname, &msg),
     };
@@ -243,10 +251,6 @@ fn main() -> ExitCode {
     let configfile = match &cli.configuration {
         Some(path) => path.clone(),
         None => {
-            let env = match Environment::from_process() {
-                Ok(env) => env,
-                Err(e) => return usage(&progname, &e.to_string()),
-            };
             if nix::unistd::getuid().is_root() {
                 eprintln!("UserWarning: {}", supervisor_config::ROOT_SEARCH_WARNING);
             }

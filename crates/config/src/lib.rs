@@ -57,6 +57,7 @@ mod load;
 mod model;
 pub mod py;
 
+pub use datatypes::{byte_size, existing_directory, existing_dirpath, octal_type};
 pub use diff::{GroupDiff, diff_groups};
 pub use error::ConfigError;
 pub use host::{DirEntry, Environment, FileSystem, MemFs, OsFs, UserEntry, normalize_path};
