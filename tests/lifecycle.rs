@@ -280,3 +280,41 @@ fn reload_and_sighup_restart_in_place_with_the_new_config() {
             .contains("WARN received SIGHUP indicating restart request")
     });
 }
+
+/// As PID 1 (a container's entrypoint), supervisord inherits orphaned grandchildren and
+/// reaps them too, logging `reaped unknown pid`.
+#[test]
+fn as_pid_1_it_reaps_orphaned_grandchildren() {
+    let probe = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "true"])
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED: cannot create a PID namespace here (unshare --pid)");
+        return;
+    }
+    let scene = Scene::new(
+        "[program:orphaner]\ncommand=sh -c 'sleep 0.2 & exit 0'\nstartsecs=0\nautorestart=false\n",
+    );
+    let mut ns = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
+        .arg(crate::util::binary(Impl::Ours, "supervisord"))
+        .arg("-n")
+        .arg("-c")
+        .arg(scene.conf())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = KillOnDrop(ns.id());
+    wait_for("the orphan reaped", || {
+        scene.main_log().contains("reaped unknown pid")
+    });
+    let log = scene.main_log();
+    assert!(log.contains("INFO supervisord started with pid 1"), "{log}");
+    assert!(
+        log.contains("INFO exited: orphaner (exit status 0; expected)"),
+        "{log}"
+    );
+    drop(guard);
+    let _ = ns.wait();
+}
