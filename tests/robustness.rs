@@ -658,6 +658,15 @@ fn children_see_only_their_three_standard_descriptors_like_python() {
             std::thread::sleep(Duration::from_millis(20));
             text = std::fs::read_to_string(&log).unwrap_or_default();
         }
+        // SIGTERM, so the daemon stops its program before it exits (SIGKILL would
+        // orphan the `sleep`).
+        let _ = std::process::Command::new("kill")
+            .arg(child.id().to_string())
+            .status();
+        let started = Instant::now();
+        while child.try_wait().ok().flatten().is_none() && started.elapsed() < DEADLINE {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = child.kill();
         let _ = child.wait();
         text
