@@ -155,6 +155,12 @@ fn issue_865_stopasgroup_leaves_no_child_behind() {
             &string_param("parent"),
         )
         .unwrap();
+        // The signal reaches the whole group at once, but the children die at their own
+        // pace: the leader may be reaped (and the stop answered) a moment before they are.
+        let start = std::time::Instant::now();
+        while !group_members(leader).is_empty() && start.elapsed() < crate::util::DEADLINE {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let left = group_members(leader);
         kill_group(leader);
         left.len()
