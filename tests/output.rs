@@ -65,3 +65,45 @@ fn strip_ansi_and_redirect_stderr_go_through_the_reading_path() {
     });
     assert_eq!(std::fs::read(&out).unwrap(), b"red\nto stderr\n");
 }
+
+/// A full disk must not take supervisord down: a program whose log target answers every
+/// write with ENOSPC (`/dev/full`) keeps running, and the daemon keeps serving.
+#[test]
+fn a_log_target_with_no_space_left_does_not_hurt_the_daemon() {
+    let scene = Scene::new(
+        "[program:chatty]\n\
+         command=sh -c 'while true; do echo line; sleep 0.01; done'\n\
+         startsecs=0\n\
+         stdout_logfile=/dev/full\n\
+         stdout_logfile_maxbytes=0\n",
+    );
+    let daemon = scene.start(Impl::Ours);
+    wait_for("chatty running", || {
+        rpc(
+            &daemon.socket,
+            "supervisor.getProcessInfo",
+            &string_param("chatty"),
+        )
+        .is_ok_and(|b| b.contains("<string>RUNNING</string>"))
+    });
+    // Let it write (and fail to write) a few hundred lines.
+    let first = rpc(&daemon.socket, "supervisor.getPID", "").unwrap();
+    wait_for("output attempted", || {
+        std::fs::read_to_string(format!("/proc/{}/io", daemon.pid()))
+            .ok()
+            .and_then(|io| {
+                io.lines()
+                    .find(|l| l.starts_with("syscr:"))
+                    .and_then(|l| l[6..].trim().parse::<u64>().ok())
+            })
+            .is_some_and(|reads| reads > 200)
+    });
+    let body = rpc(
+        &daemon.socket,
+        "supervisor.getProcessInfo",
+        &string_param("chatty"),
+    )
+    .unwrap();
+    assert!(body.contains("<string>RUNNING</string>"), "{body}");
+    assert_eq!(rpc(&daemon.socket, "supervisor.getPID", "").unwrap(), first);
+}
