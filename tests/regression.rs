@@ -265,7 +265,7 @@ process_name=%(program_name)s_%(process_num)s
 ";
 
 /// Python closes a child's log files with its dispatchers when the child is gone: after
-/// `stopAllProcesses` supervisord holds no more descriptors than Python's does.
+/// `stopAllProcesses` supervisord holds no more descriptors than before the start.
 #[test]
 fn stopped_processes_release_their_log_files_like_python() {
     let (ours, python) = on_both(LOG_FILES, no_prepare, |_, daemon| {
@@ -277,9 +277,12 @@ fn stopped_processes_release_their_log_files_like_python() {
         rpc(&daemon.socket, "supervisor.stopAllProcesses", "").unwrap();
         crate::support_extra::fd_count(daemon.pid()) as i64 - before as i64
     });
-    // Python keeps one more descriptor open after the cycle than before; we keep none.
-    assert!(
-        ours <= python.unwrap_or(0),
-        "ours {ours}, Python {python:?}"
-    );
+    // Python's count moves by a descriptor either way from run to run (transient
+    // descriptors of its own); the point is that neither keeps the 10 log files: ours
+    // must hold no more descriptors than before the cycle.
+    eprintln!("descriptors after a start/stop cycle: ours {ours:+}, Python {python:?}");
+    assert!(ours <= 0, "ours {ours}, Python {python:?}");
+    if let Some(python) = python {
+        assert!(python <= 1, "Python kept {python} descriptors");
+    }
 }
