@@ -68,6 +68,8 @@ pub struct Proc {
     pub(crate) stderr_log: Option<ChildLog>,
     /// Write end of the child's stdin while it runs.
     pub stdin: Option<OwnedFd>,
+    /// Its output pipes still registered with the poll (at most two).
+    pub(crate) pipe_tokens: Vec<Token>,
 }
 
 /// Everything but the sockets.
@@ -173,6 +175,7 @@ impl Core {
             stdout_log: None,
             stderr_log: None,
             stdin: None,
+            pipe_tokens: Vec::new(),
         }
     }
 
@@ -516,7 +519,22 @@ impl Core {
                     splitter,
                 },
             );
+            if let Some(p) = self.procs.get_mut(&id) {
+                p.pipe_tokens.push(token);
+            }
         }
+    }
+
+    /// Closes a child pipe: out of the poll and out of its process's list.
+    fn remove_pipe(&mut self, token: Token) -> Option<ProcessId> {
+        let pipe = self.pipes.remove(&token)?;
+        let _ = self
+            .registry
+            .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
+        if let Some(p) = self.procs.get_mut(&pipe.id) {
+            p.pipe_tokens.retain(|t| *t != token);
+        }
+        Some(pipe.id)
     }
 
     /// `None` when nothing needs the bytes in user space, so they can be spliced.
@@ -646,11 +664,8 @@ impl Core {
                 }
             }
         }
-        if eof && let Some(pipe) = self.pipes.remove(&token) {
-            let _ = self
-                .registry
-                .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
-            self.release_if_gone(pipe.id);
+        if eof && let Some(id) = self.remove_pipe(token) {
+            self.release_if_gone(id);
         }
     }
 
@@ -662,7 +677,7 @@ impl Core {
         if self.table.process(id).is_none_or(|p| p.pid().is_some()) {
             return;
         }
-        let drained = !self.pipes.values().any(|pipe| pipe.id == id);
+        let drained = self.procs.get(&id).is_none_or(|p| p.pipe_tokens.is_empty());
         self.unwatch_stdin(id);
         self.stdin_backlog.remove(&id);
         if let Some(p) = self.procs.get_mut(&id) {
@@ -705,19 +720,14 @@ impl Core {
     /// when it reaps a child (a grandchild still holding the pipe no longer reaches
     /// the log).
     fn close_pipes_of(&mut self, id: ProcessId) {
-        let tokens: Vec<Token> = self
-            .pipes
-            .iter()
-            .filter(|(_, pipe)| pipe.id == id)
-            .map(|(token, _)| *token)
-            .collect();
+        let tokens = self
+            .procs
+            .get(&id)
+            .map(|p| p.pipe_tokens.clone())
+            .unwrap_or_default();
         for token in tokens {
             self.read_pipe(token);
-            if let Some(pipe) = self.pipes.remove(&token) {
-                let _ = self
-                    .registry
-                    .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
-            }
+            self.remove_pipe(token);
         }
     }
 
