@@ -4,41 +4,54 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
+use crate::fxhash::FxBuild;
 use crate::py;
 
 /// One `key = value` of a section.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<'a> {
     /// The key, case-folded as Python's `str.lower`. Option names Supervisor reads
     /// are shared static strings; other keys are owned.
     pub key: Cow<'static, str>,
     /// The value: inline comments cut, continuation lines joined with `\n`, stripped.
-    pub value: String,
+    /// A one-line value is borrowed from the text that was read.
+    pub value: Cow<'a, str>,
     /// The 1-based line that last set this key.
     pub line: usize,
+    /// Which of Supervisor's option names `key` is, if any.
+    known: Option<Key>,
+}
+
+impl Entry<'_> {
+    /// Which of Supervisor's option names the key is, if any.
+    pub(crate) fn known(&self) -> Option<Key> {
+        self.known
+    }
 }
 
 /// One `[name]` section. Repeated headers (in one file or across files) are merged
 /// into the first one; a repeated key keeps its first position and takes the last value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Section {
+pub struct Section<'a> {
     /// The name between the brackets, verbatim (`program:foo`).
-    pub name: String,
-    /// The source (file name) that first declared the section.
-    pub source: String,
+    pub name: Cow<'a, str>,
+    /// The source (file name) that first declared the section, shared by the
+    /// sections of one file.
+    pub source: Arc<str>,
     /// The entries, in order of first appearance.
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Entry<'a>>,
 }
 
-impl Section {
+impl<'a> Section<'a> {
     /// The value of `key` in this section only (no `[DEFAULT]` fallback).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entry(key).map(|e| e.value.as_str())
+        self.entry(key).map(|e| &*e.value)
     }
 
     /// The entry for `key` in this section only.
-    pub fn entry(&self, key: &str) -> Option<&Entry> {
+    pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
         self.entries.iter().find(|e| e.key == key)
     }
 }
@@ -87,7 +100,8 @@ impl fmt::Display for IniError {
 impl std::error::Error for IniError {}
 
 /// A parsed INI document: sections in order of first appearance plus the special
-/// `[DEFAULT]` section, whose keys every section inherits.
+/// `[DEFAULT]` section, whose keys every section inherits. Names and one-line values
+/// borrow from the text read (hence the lifetime).
 ///
 /// ```
 /// use supervisor_config::Ini;
@@ -95,10 +109,10 @@ impl std::error::Error for IniError {}
 /// assert_eq!(ini.get("program:a", "command"), Some("cat"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ini {
-    sections: Vec<Section>,
-    index: HashMap<String, usize>,
-    defaults: Vec<Entry>,
+pub struct Ini<'a> {
+    sections: Vec<Section<'a>>,
+    index: HashMap<Cow<'a, str>, usize, FxBuild>,
+    defaults: Vec<Entry<'a>>,
 }
 
 /// Where the lexer is adding options.
@@ -211,14 +225,14 @@ fn inline_comment_start(line: &str) -> Option<usize> {
     }
 }
 
-impl Ini {
+impl<'a> Ini<'a> {
     /// An empty document.
-    pub fn new() -> Ini {
+    pub fn new() -> Ini<'a> {
         Ini::default()
     }
 
     /// Lexes `text`, naming it `source` in errors.
-    pub fn parse(text: &str, source: &str) -> Result<Ini, IniError> {
+    pub fn parse(text: &'a str, source: &str) -> Result<Ini<'a>, IniError> {
         let mut ini = Ini::new();
         ini.read(text, source)?;
         Ok(ini)
@@ -226,12 +240,29 @@ impl Ini {
 
     /// Lexes `text` into this document, merging sections that already exist, as a
     /// second `RawConfigParser.read` does.
-    pub fn read(&mut self, text: &str, source: &str) -> Result<(), IniError> {
-        // Values set by this read, built in place: continuation lines are appended
-        // with `\n` and the whole value is right-stripped once the text is read, as
-        // Python joins its per-option line lists at the end of `_read`.
-        let mut touched: Vec<(Target, usize)> = Vec::new();
+    pub fn read(&mut self, text: &'a str, source: &str) -> Result<(), IniError> {
+        self.read_with(text, source, Cow::Borrowed)
+    }
+
+    /// [`Ini::read`] for a text that does not live as long as the document: what is
+    /// kept of it is copied.
+    pub(crate) fn read_copied(&mut self, text: &str, source: &str) -> Result<(), IniError> {
+        self.read_with(text, source, |s| Cow::Owned(s.to_owned()))
+    }
+
+    /// The lexer; `keep` turns a slice of `text` into what the document stores.
+    fn read_with<'t>(
+        &mut self,
+        text: &'t str,
+        source: &str,
+        keep: impl Fn(&'t str) -> Cow<'a, str>,
+    ) -> Result<(), IniError> {
+        let shared_source: Arc<str> = Arc::from(source);
         let mut current: Option<(Target, usize)> = None;
+        // Blank lines seen since the current value's last line. Python appends an
+        // empty line to the value for each and right-strips the joined value at the
+        // end, so they only count when a continuation line follows.
+        let mut blank_lines = 0usize;
         let mut cursect: Option<Target> = None;
         let mut indent_level = 0usize;
         let mut errors: Vec<(usize, String)> = Vec::new();
@@ -258,13 +289,13 @@ impl Ini {
             } else {
                 inline_comment_start(line)
             };
-            let value = py::strip(&line[..comment_start.unwrap_or(line.len())]);
+            let value = match comment_start {
+                None => trimmed,
+                Some(c) => py::strip(&line[..c]),
+            };
             if value.is_empty() {
-                if comment_start.is_none()
-                    && cursect.is_some()
-                    && let Some(c) = current
-                {
-                    self.value_mut(c).push('\n');
+                if comment_start.is_none() && cursect.is_some() && current.is_some() {
+                    blank_lines += 1;
                 }
                 continue;
             }
@@ -276,7 +307,10 @@ impl Ini {
                 && let Some(c) = current
                 && cur_indent > indent_level
             {
-                let v = self.value_mut(c);
+                let v = self.value_mut(c).to_mut();
+                for _ in 0..std::mem::take(&mut blank_lines) {
+                    v.push('\n');
+                }
                 v.push('\n');
                 v.push_str(value);
                 continue;
@@ -289,12 +323,13 @@ impl Ini {
                     Target::Defaults
                 } else {
                     let idx = self.sections.len();
+                    let name = keep(header);
+                    self.index.insert(name.clone(), idx);
                     self.sections.push(Section {
-                        name: header.to_owned(),
-                        source: source.to_owned(),
-                        entries: Vec::with_capacity(8),
+                        name,
+                        source: shared_source.clone(),
+                        entries: Vec::with_capacity(16),
                     });
-                    self.index.insert(header.to_owned(), idx);
                     Target::Section(idx)
                 });
                 current = None;
@@ -320,20 +355,15 @@ impl Ini {
                     if option.is_empty() {
                         errors.push((lineno, as_python()));
                     }
-                    let key = option.trim_end_matches(py::is_space);
+                    let key = py::rstrip(option);
                     let optval = py::strip(&value[pos + 1..]);
-                    let idx = self.set_entry(target, &py::lower(key), optval, lineno);
-                    touched.push((target, idx));
+                    let idx = self.set_entry(target, key, keep(optval), lineno);
                     // An empty option name takes no continuation lines (Python tests
                     // the name's truth).
                     current = (!key.is_empty()).then_some((target, idx));
+                    blank_lines = 0;
                 }
             }
-        }
-        for c in touched {
-            let v = self.value_mut(c);
-            let keep = v.trim_end_matches(py::is_space).len();
-            v.truncate(keep);
         }
         if errors.is_empty() {
             Ok(())
@@ -345,43 +375,44 @@ impl Ini {
         }
     }
 
-    fn entries_mut(&mut self, target: Target) -> &mut Vec<Entry> {
+    fn entries_mut(&mut self, target: Target) -> &mut Vec<Entry<'a>> {
         match target {
             Target::Defaults => &mut self.defaults,
             Target::Section(i) => &mut self.sections[i].entries,
         }
     }
 
-    fn value_mut(&mut self, (target, idx): (Target, usize)) -> &mut String {
+    fn value_mut(&mut self, (target, idx): (Target, usize)) -> &mut Cow<'a, str> {
         &mut self.entries_mut(target)[idx].value
     }
 
     /// Sets `key` (keeping its position when it exists) and returns its index.
-    fn set_entry(&mut self, target: Target, key: &str, value: &str, line: usize) -> usize {
-        let shared = shared_key(key);
+    fn set_entry(&mut self, target: Target, key: &str, value: Cow<'a, str>, line: usize) -> usize {
+        let folded = fold_key(key);
         let entries = self.entries_mut(target);
-        // A shared key is stored as that very string, so comparing addresses finds it.
-        let existing = match shared {
-            Some(k) => entries
+        let existing = match &folded {
+            Folded::Known(k) => entries.iter().position(|e| e.known == Some(*k)),
+            Folded::Other(name) => entries
                 .iter()
-                .position(|e| matches!(e.key, Cow::Borrowed(b) if std::ptr::eq(b, k))),
-            None => entries
-                .iter()
-                .position(|e| matches!(&e.key, Cow::Owned(o) if o == key)),
+                .position(|e| e.known.is_none() && e.key == **name),
         };
         match existing {
             Some(i) => {
                 let e = &mut entries[i];
-                e.value.clear();
-                e.value.push_str(value);
+                e.value = value;
                 e.line = line;
                 i
             }
             None => {
+                let (key, known) = match folded {
+                    Folded::Known(k) => (Cow::Borrowed(k.name()), Some(k)),
+                    Folded::Other(name) => (Cow::Owned(name.into_owned()), None),
+                };
                 entries.push(Entry {
-                    key: shared.map_or_else(|| Cow::Owned(key.to_owned()), Cow::Borrowed),
-                    value: value.to_owned(),
+                    key,
+                    value,
                     line,
+                    known,
                 });
                 entries.len() - 1
             }
@@ -389,12 +420,12 @@ impl Ini {
     }
 
     /// The sections in order of first appearance (without `[DEFAULT]`).
-    pub fn sections(&self) -> &[Section] {
+    pub fn sections(&self) -> &[Section<'a>] {
         &self.sections
     }
 
     /// The section called `name`.
-    pub fn section(&self, name: &str) -> Option<&Section> {
+    pub fn section(&self, name: &str) -> Option<&Section<'a>> {
         self.index.get(name).map(|&i| &self.sections[i])
     }
 
@@ -404,7 +435,7 @@ impl Ini {
     }
 
     /// The entries of `[DEFAULT]`.
-    pub fn defaults(&self) -> &[Entry] {
+    pub fn defaults(&self) -> &[Entry<'a>] {
         &self.defaults
     }
 
@@ -416,7 +447,7 @@ impl Ini {
             self.defaults
                 .iter()
                 .find(|e| e.key == key)
-                .map(|e| e.value.as_str())
+                .map(|e| &*e.value)
         })
     }
 
@@ -443,99 +474,189 @@ impl Ini {
         for s in &mut self.sections {
             for d in &defaults {
                 if s.get(&d.key).is_none() && d.value.contains(HERE) {
-                    let v = d.value.replace(HERE, here);
                     s.entries.push(Entry {
                         key: d.key.clone(),
-                        value: v,
+                        value: Cow::Owned(d.value.replace(HERE, here)),
                         line: d.line,
+                        known: d.known,
                     });
                 }
             }
             for e in &mut s.entries {
                 if e.value.contains(HERE) {
-                    e.value = e.value.replace(HERE, here);
+                    e.value = Cow::Owned(e.value.replace(HERE, here));
                 }
             }
         }
     }
 }
 
-/// Every option name Supervisor reads, sorted by length then text (so that a lookup
-/// mostly compares lengths), so that the lexer can share these strings instead of
-/// allocating a copy of each key it reads.
-const KNOWN_KEYS: [&str; 64] = [
-    "file",
-    "port",
-    "user",
-    "chmod",
-    "chown",
-    "files",
-    "umask",
-    "events",
-    "minfds",
-    "prompt",
-    "silent",
-    "socket",
-    "command",
-    "logfile",
-    "pidfile",
-    "loglevel",
-    "minprocs",
-    "nodaemon",
-    "numprocs",
-    "password",
-    "priority",
-    "programs",
-    "username",
-    "autostart",
-    "directory",
-    "exitcodes",
-    "nocleanup",
-    "serverurl",
-    "startsecs",
-    "identifier",
-    "stopsignal",
-    "strip_ansi",
-    "autorestart",
-    "buffer_size",
-    "childlogdir",
-    "environment",
-    "killasgroup",
-    "socket_mode",
-    "stopasgroup",
-    "history_file",
-    "process_name",
-    "socket_owner",
-    "startretries",
-    "stopwaitsecs",
-    "stderr_syslog",
-    "stdout_syslog",
-    "numprocs_start",
-    "result_handler",
-    "socket_backlog",
-    "stderr_logfile",
-    "stdout_logfile",
-    "logfile_backups",
-    "redirect_stderr",
-    "logfile_maxbytes",
-    "stderr_events_enabled",
-    "stdout_events_enabled",
-    "stderr_logfile_backups",
-    "stdout_logfile_backups",
-    "supervisor.ctl_factory",
-    "stderr_capture_maxbytes",
-    "stderr_logfile_maxbytes",
-    "stdout_capture_maxbytes",
-    "stdout_logfile_maxbytes",
-    "supervisor.rpcinterface_factory",
-];
+/// A key after Python's `str.lower`: one of Supervisor's option names, or another.
+enum Folded<'k> {
+    Known(Key),
+    Other(Cow<'k, str>),
+}
 
-/// The [`KNOWN_KEYS`] string equal to `key`, if any.
-fn shared_key(key: &str) -> Option<&'static str> {
-    KNOWN_KEYS
-        .binary_search_by(|k| k.len().cmp(&key.len()).then_with(|| k.cmp(&key)))
-        .ok()
-        .map(|i| KNOWN_KEYS[i])
+fn fold_key(key: &str) -> Folded<'_> {
+    if key.is_ascii() {
+        match Key::find(key) {
+            Some(k) => Folded::Known(k),
+            None if key.bytes().any(|b| b.is_ascii_uppercase()) => {
+                Folded::Other(Cow::Owned(key.to_ascii_lowercase()))
+            }
+            None => Folded::Other(Cow::Borrowed(key)),
+        }
+    } else {
+        let lower = key.to_lowercase();
+        match Key::find(&lower) {
+            Some(k) => Folded::Known(k),
+            None => Folded::Other(Cow::Owned(lower)),
+        }
+    }
+}
+
+/// Declares [`Key`] with one variant per option name.
+macro_rules! option_names {
+    ($($variant:ident = $name:literal,)*) => {
+        /// Every option name Supervisor reads. The lexer tags each entry whose key is
+        /// one of them, so that looking an option up compares a byte, not text, and
+        /// the key is a shared static string, not a copy.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Key {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant,
+            )*
+        }
+
+        impl Key {
+            /// Every key, in declaration order.
+            pub(crate) const ALL: &[Key] = &[$(Key::$variant,)*];
+            /// Their names, in the same order.
+            const NAMES: &[&str] = &[$($name,)*];
+        }
+    };
+}
+
+option_names! {
+    File = "file",
+    Port = "port",
+    User = "user",
+    Chmod = "chmod",
+    Chown = "chown",
+    Files = "files",
+    Umask = "umask",
+    Events = "events",
+    Minfds = "minfds",
+    Prompt = "prompt",
+    Silent = "silent",
+    Socket = "socket",
+    Command = "command",
+    Logfile = "logfile",
+    Pidfile = "pidfile",
+    Loglevel = "loglevel",
+    Minprocs = "minprocs",
+    Nodaemon = "nodaemon",
+    Numprocs = "numprocs",
+    Password = "password",
+    Priority = "priority",
+    Programs = "programs",
+    Username = "username",
+    Autostart = "autostart",
+    Directory = "directory",
+    Exitcodes = "exitcodes",
+    Nocleanup = "nocleanup",
+    Serverurl = "serverurl",
+    Startsecs = "startsecs",
+    Identifier = "identifier",
+    Stopsignal = "stopsignal",
+    StripAnsi = "strip_ansi",
+    Autorestart = "autorestart",
+    BufferSize = "buffer_size",
+    Childlogdir = "childlogdir",
+    Environment = "environment",
+    Killasgroup = "killasgroup",
+    SocketMode = "socket_mode",
+    Stopasgroup = "stopasgroup",
+    HistoryFile = "history_file",
+    ProcessName = "process_name",
+    SocketOwner = "socket_owner",
+    Startretries = "startretries",
+    Stopwaitsecs = "stopwaitsecs",
+    StderrSyslog = "stderr_syslog",
+    StdoutSyslog = "stdout_syslog",
+    NumprocsStart = "numprocs_start",
+    ResultHandler = "result_handler",
+    SocketBacklog = "socket_backlog",
+    StderrLogfile = "stderr_logfile",
+    StdoutLogfile = "stdout_logfile",
+    LogfileBackups = "logfile_backups",
+    RedirectStderr = "redirect_stderr",
+    LogfileMaxbytes = "logfile_maxbytes",
+    StderrEventsEnabled = "stderr_events_enabled",
+    StdoutEventsEnabled = "stdout_events_enabled",
+    StderrLogfileBackups = "stderr_logfile_backups",
+    StdoutLogfileBackups = "stdout_logfile_backups",
+    SupervisorCtlFactory = "supervisor.ctl_factory",
+    StderrCaptureMaxbytes = "stderr_capture_maxbytes",
+    StderrLogfileMaxbytes = "stderr_logfile_maxbytes",
+    StdoutCaptureMaxbytes = "stdout_capture_maxbytes",
+    StdoutLogfileMaxbytes = "stdout_logfile_maxbytes",
+    SupervisorRpcinterfaceFactory = "supervisor.rpcinterface_factory",
+}
+
+/// The size of [`KEY_SLOTS`], a power of two about four times the number of keys so
+/// that a probe mostly ends at its first slot.
+const SLOT_COUNT: usize = 256;
+
+/// Where probing for a (non-empty) key starts: a hash of its length and three of its
+/// bytes, ASCII-lower-cased.
+const fn first_slot(b: &[u8]) -> usize {
+    let n = b.len();
+    let h = (n as u32).wrapping_mul(0x9E37_79B1)
+        ^ (b[0].to_ascii_lowercase() as u32).wrapping_mul(0x85EB_CA6B)
+        ^ (b[n / 2].to_ascii_lowercase() as u32).wrapping_mul(0x27D4_EB2F)
+        ^ (b[n - 1].to_ascii_lowercase() as u32).wrapping_mul(0xC2B2_AE35);
+    ((h ^ (h >> 15)) as usize) & (SLOT_COUNT - 1)
+}
+
+/// An open-addressing table (linear probing) of [`Key`] indexes; `u8::MAX` is empty.
+const KEY_SLOTS: [u8; SLOT_COUNT] = {
+    let mut slots = [u8::MAX; SLOT_COUNT];
+    let mut i = 0;
+    while i < Key::NAMES.len() {
+        let mut s = first_slot(Key::NAMES[i].as_bytes());
+        while slots[s] != u8::MAX {
+            s = (s + 1) & (SLOT_COUNT - 1);
+        }
+        slots[s] = i as u8;
+        i += 1;
+    }
+    slots
+};
+
+impl Key {
+    /// The option name.
+    pub(crate) fn name(self) -> &'static str {
+        Key::NAMES[self as usize]
+    }
+
+    /// The key whose name equals `s` ignoring ASCII case.
+    fn find(s: &str) -> Option<Key> {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return None;
+        }
+        let mut slot = first_slot(b);
+        loop {
+            let id = usize::from(KEY_SLOTS[slot]);
+            let name = Key::NAMES.get(id)?;
+            if name.as_bytes().eq_ignore_ascii_case(b) {
+                return Some(Key::ALL[id]);
+            }
+            slot = (slot + 1) & (SLOT_COUNT - 1);
+        }
+    }
 }
 
 /// Python's `\[(?P<header>.+)\]` matched at the start of an already stripped line.
@@ -549,7 +670,7 @@ fn section_header(value: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn one(text: &str) -> Ini {
+    fn one(text: &str) -> Ini<'_> {
         Ini::parse(text, "t.conf").unwrap()
     }
 
@@ -609,16 +730,23 @@ mod tests {
 
     #[test]
     fn known_keys_are_shared_and_others_owned() {
-        assert!(
-            KNOWN_KEYS
-                .windows(2)
-                .all(|w| (w[0].len(), w[0]) < (w[1].len(), w[1]))
-        );
-        assert_eq!(
-            shared_key("supervisor.rpcinterface_factory"),
-            Some("supervisor.rpcinterface_factory")
-        );
-        assert_eq!(shared_key("commands"), None);
+        for (i, name) in Key::NAMES.iter().enumerate() {
+            assert_eq!(Key::find(name), Some(Key::ALL[i]));
+            assert_eq!(Key::find(&name.to_uppercase()), Some(Key::ALL[i]));
+            assert_eq!(Key::ALL[i].name(), *name);
+        }
+        for other in [
+            "",
+            "commands",
+            "comman",
+            "x",
+            "supervisor.rpcinterface_factorY_",
+        ] {
+            assert_eq!(Key::find(other), None, "{other}");
+        }
+        // Python lower-cases the Kelvin sign to `k`.
+        let ini = one("[s]\n\u{212a}illasgroup=true\n");
+        assert_eq!(ini.sections()[0].entries[0].known(), Some(Key::Killasgroup));
         let ini = one("[s]\nCommand=a\nmy_key=b\n");
         let keys: Vec<_> = ini.sections()[0].entries.iter().map(|e| &e.key).collect();
         assert!(matches!(keys[0], Cow::Borrowed("command")));
@@ -629,6 +757,23 @@ mod tests {
             (ini.get("s", "command"), ini.get("s", "my")),
             (Some("b"), Some("2"))
         );
+    }
+
+    #[test]
+    fn one_line_values_and_names_borrow_the_text() {
+        let ini = one("[s]\na = 1\nb = x\n\n  y\n\n\n[t]\n");
+        let s = &ini.sections()[0];
+        assert!(matches!(s.name, Cow::Borrowed("s")));
+        assert!(matches!(s.entries[0].value, Cow::Borrowed("1")));
+        assert_eq!(s.entries[1].value, "x\n\ny");
+        let ini = one("[s]\na = 1\n\n\n[t]\n");
+        assert!(matches!(
+            ini.sections()[0].entries[0].value,
+            Cow::Borrowed("1")
+        ));
+        let mut copied = Ini::new();
+        copied.read_copied("[s]\na = 1\n", "t.conf").unwrap();
+        assert_eq!(copied, one("[s]\na = 1\n"));
     }
 
     #[test]

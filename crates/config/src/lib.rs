@@ -50,6 +50,7 @@
 mod datatypes;
 mod diff;
 mod error;
+mod fxhash;
 mod glob;
 mod host;
 mod ini;

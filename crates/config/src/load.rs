@@ -15,7 +15,7 @@ use crate::datatypes::{
 use crate::error::ConfigError;
 use crate::glob::glob;
 use crate::host::{DirCache, Environment, FileSystem, abspath, dirname, join, normalize_path};
-use crate::ini::{Entry, Ini, Section};
+use crate::ini::{Ini, Key};
 use crate::model::{
     ClientConfig, Config, EVENT_TYPES, FcgiSocket, GroupConfig, GroupKind, InetHttpServerConfig,
     LogFile, MainLogFile, Owner, PluginConfig, ProcessConfig, ProcessEnvironment,
@@ -125,8 +125,8 @@ fn resolve(p: &str, env: &Environment) -> PathBuf {
     }
 }
 
-/// Reads the configuration file at `path` (the main file of `-c`).
-fn read_main(path: &str, env: &Environment, fs: &dyn FileSystem) -> Result<Ini, ConfigError> {
+/// Reads the text of the configuration file at `path` (the main file of `-c`).
+fn read_main(path: &str, env: &Environment, fs: &dyn FileSystem) -> Result<String, ConfigError> {
     let full = resolve(path, env);
     if !fs.exists(&full) {
         return Err(ConfigError::NotFound {
@@ -136,24 +136,23 @@ fn read_main(path: &str, env: &Environment, fs: &dyn FileSystem) -> Result<Ini, 
     let bytes = fs.read(&full).map_err(|_| ConfigError::Unreadable {
         path: path.to_owned(),
     })?;
-    let text = decode(bytes, path)?;
-    Ok(Ini::parse(&text, path)?)
+    decode(bytes, path)
 }
 
 fn environ_expansions(env: &Environment) -> Expansions {
     let mut e = Expansions::new();
     for (k, v) in &env.vars {
-        e.set_str(&format!("ENV_{k}"), v);
+        e.set_joined_str("ENV_", k, v);
     }
     e
 }
 
-/// The state of one load.
-struct Loader<'a> {
+/// The state of one load; `'t` is the lifetime of the main file's text.
+struct Loader<'a, 't> {
     env: &'a Environment,
     fs: &'a dyn FileSystem,
     here: String,
-    parser: Ini,
+    parser: Ini<'t>,
     environ: Expansions,
     /// `[supervisord] environment`, shared by every process's environment.
     child_env: Arc<[(String, String)]>,
@@ -164,87 +163,120 @@ struct Loader<'a> {
     infos: Vec<String>,
 }
 
-/// One section as `saneget` reads it: its own keys, then `[DEFAULT]`'s, expanded
-/// against the environment plus the caller's expansions. Resolved once per section so
-/// that each option costs a short scan and no allocation unless it expands.
-#[derive(Clone, Copy)]
+/// `saneget` of a raw value: expanded against `layers` (the first is the
+/// environment); `None` when absent. `section` and `option` name it in errors.
+fn saneget<'v>(
+    raw: Option<&'v str>,
+    layers: &[&Expansions],
+    section: &str,
+    option: &str,
+) -> Result<Option<Cow<'v, str>>, String> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if !raw.contains('%') {
+        return Ok(Some(Cow::Borrowed(raw)));
+    }
+    match py::format_layers(raw, layers) {
+        Ok(v) => Ok(Some(Cow::Owned(v))),
+        Err(e) => Err(expand_error(raw, layers, &format!("{section}.{option}"), e)),
+    }
+}
+
+/// One section as `saneget` reads it: its own keys, then `[DEFAULT]`'s. Resolved once
+/// per section into a table by [`Key`], so that each option costs an index and no
+/// allocation unless it expands.
 struct View<'a> {
     name: &'a str,
-    section: Option<&'a Section>,
-    defaults: &'a [Entry],
+    values: [Option<&'a str>; Key::ALL.len()],
 }
 
 impl<'a> View<'a> {
-    /// The raw value (with `[DEFAULT]` fallback).
-    fn raw(&self, option: &str) -> Option<&'a str> {
-        let section = self.section?;
-        section
-            .entries
-            .iter()
-            .chain(self.defaults)
-            .find(|e| e.key == option)
-            .map(|e| e.value.as_str())
+    fn new(parser: &'a Ini<'_>, name: &'a str) -> View<'a> {
+        let mut values = [None; Key::ALL.len()];
+        if let Some(section) = parser.section(name) {
+            // The section's own keys win over `[DEFAULT]`'s.
+            for e in parser.defaults().iter().chain(&section.entries) {
+                if let Some(k) = e.known() {
+                    values[k as usize] = Some(&*e.value);
+                }
+            }
+        }
+        View { name, values }
     }
 
-    /// `saneget`: the value expanded against `layers` (the first is the environment);
-    /// `None` when absent.
-    fn get(&self, option: &str, layers: &[&Expansions]) -> Result<Option<Cow<'a, str>>, String> {
-        let Some(raw) = self.raw(option) else {
-            return Ok(None);
-        };
-        if !raw.contains('%') {
-            return Ok(Some(Cow::Borrowed(raw)));
-        }
-        match py::format_layers(raw, layers) {
-            Ok(v) => Ok(Some(Cow::Owned(v))),
-            Err(e) => Err(expand_error(
-                raw,
-                layers,
-                &format!("{}.{option}", self.name),
-                e,
-            )),
-        }
+    /// The raw value (with `[DEFAULT]` fallback).
+    fn raw(&self, key: Key) -> Option<&'a str> {
+        self.values[key as usize]
+    }
+
+    /// `saneget`: the value expanded against `layers`; `None` when absent.
+    fn get(&self, key: Key, layers: &[&Expansions]) -> Result<Option<Cow<'a, str>>, String> {
+        saneget(self.raw(key), layers, self.name, key.name())
     }
 
     fn get_or(
         &self,
-        option: &str,
+        key: Key,
         layers: &[&Expansions],
         default: &'a str,
     ) -> Result<Cow<'a, str>, String> {
-        Ok(self.get(option, layers)?.unwrap_or(Cow::Borrowed(default)))
+        Ok(self.get(key, layers)?.unwrap_or(Cow::Borrowed(default)))
     }
 }
 
-impl Loader<'_> {
-    fn view<'s>(&'s self, section: &'s str) -> View<'s> {
-        View {
-            name: section,
-            section: self.parser.section(section),
-            defaults: self.parser.defaults(),
-        }
+impl<'t> Loader<'_, 't> {
+    /// The raw value of `key` in `section` (with `[DEFAULT]` fallback).
+    fn raw(&self, section: &str, key: Key) -> Option<&str> {
+        let s = self.parser.section(section)?;
+        s.entries
+            .iter()
+            .chain(self.parser.defaults())
+            .find(|e| e.known() == Some(key))
+            .map(|e| &*e.value)
     }
 
     /// `saneget`: the raw value (with `[DEFAULT]` fallback) expanded against the
     /// environment plus `extra`; `None` when absent.
-    fn get<'s>(
-        &'s self,
-        section: &'s str,
-        option: &str,
+    fn get(
+        &self,
+        section: &str,
+        key: Key,
         extra: &Expansions,
-    ) -> Result<Option<Cow<'s, str>>, String> {
-        self.view(section).get(option, &[&self.environ, extra])
+    ) -> Result<Option<Cow<'_, str>>, String> {
+        saneget(
+            self.raw(section, key),
+            &[&self.environ, extra],
+            section,
+            key.name(),
+        )
     }
 
     fn get_or<'s>(
         &'s self,
-        section: &'s str,
-        option: &str,
+        section: &str,
+        key: Key,
         extra: &Expansions,
         default: &'s str,
     ) -> Result<Cow<'s, str>, String> {
-        self.view(section)
-            .get_or(option, &[&self.environ, extra], default)
+        Ok(self
+            .get(section, key, extra)?
+            .unwrap_or(Cow::Borrowed(default)))
+    }
+
+    /// [`Loader::get`] for any option name.
+    fn get_named(
+        &self,
+        section: &str,
+        option: &str,
+        extra: &Expansions,
+    ) -> Result<Option<Cow<'_, str>>, String> {
+        saneget(
+            self.parser.get(section, option),
+            &[&self.environ, extra],
+            section,
+            option,
+        )
     }
 
     fn here_only(&self) -> Expansions {
@@ -283,7 +315,7 @@ impl Loader<'_> {
                     .push(format!("Included extra file \"{filename}\" during parsing"));
                 if let Ok(bytes) = self.fs.read(&resolve(&filename, self.env)) {
                     let text = decode(bytes, &filename)?;
-                    self.parser.read(&text, &filename)?;
+                    self.parser.read_copied(&text, &filename)?;
                 }
                 let dir = abspath(dirname(&filename), self.env);
                 self.parser.expand_here(&dir);
@@ -298,28 +330,28 @@ impl Loader<'_> {
         let env = self.env;
         let fs = self.fs;
         let get =
-            |opt: &str, default: &str| self.get_or(s, opt, &here, default).map(Cow::into_owned);
-        let minfds = integer(&get("minfds", "1024")?)?;
-        let minprocs = integer(&get("minprocs", "200")?)?;
-        let directory = match self.get(s, "directory", &here)? {
+            |key: Key, default: &str| self.get_or(s, key, &here, default).map(Cow::into_owned);
+        let minfds = integer(&get(Key::Minfds, "1024")?)?;
+        let minprocs = integer(&get(Key::Minprocs, "200")?)?;
+        let directory = match self.get(s, Key::Directory, &here)? {
             None => None,
             Some(d) => Some(existing_directory(&d, env, fs)?),
         };
-        let user = self.get(s, "user", &here)?.map(Cow::into_owned);
-        let umask = octal_type(&get("umask", "022")?)?;
-        let logfile = existing_dirpath(get("logfile", "supervisord.log")?.into(), env, fs)?;
-        let logfile_maxbytes = byte_size(&get("logfile_maxbytes", "50MB")?)?;
-        let logfile_backups = integer(&get("logfile_backups", "10")?)?;
-        let loglevel = logging_level(&get("loglevel", "info")?)?;
-        let pidfile = existing_dirpath(get("pidfile", "supervisord.pid")?.into(), env, fs)?;
-        let identifier = get("identifier", "supervisor")?;
-        let nodaemon = boolean(&get("nodaemon", "false")?)?;
-        let silent = boolean(&get("silent", "false")?)?;
+        let user = self.get(s, Key::User, &here)?.map(Cow::into_owned);
+        let umask = octal_type(&get(Key::Umask, "022")?)?;
+        let logfile = existing_dirpath(get(Key::Logfile, "supervisord.log")?.into(), env, fs)?;
+        let logfile_maxbytes = byte_size(&get(Key::LogfileMaxbytes, "50MB")?)?;
+        let logfile_backups = integer(&get(Key::LogfileBackups, "10")?)?;
+        let loglevel = logging_level(&get(Key::Loglevel, "info")?)?;
+        let pidfile = existing_dirpath(get(Key::Pidfile, "supervisord.pid")?.into(), env, fs)?;
+        let identifier = get(Key::Identifier, "supervisor")?;
+        let nodaemon = boolean(&get(Key::Nodaemon, "false")?)?;
+        let silent = boolean(&get(Key::Silent, "false")?)?;
         let tempdir = env.tempdir.to_string_lossy().into_owned();
-        let childlogdir = existing_directory(&get("childlogdir", &tempdir)?, env, fs)?;
-        let nocleanup = boolean(&get("nocleanup", "false")?)?;
-        let strip_ansi = boolean(&get("strip_ansi", "false")?)?;
-        let environ_str = get("environment", "")?;
+        let childlogdir = existing_directory(&get(Key::Childlogdir, &tempdir)?, env, fs)?;
+        let nocleanup = boolean(&get(Key::Nocleanup, "false")?)?;
+        let strip_ansi = boolean(&get(Key::StripAnsi, "false")?)?;
+        let environ_str = get(Key::Environment, "")?;
         let mut expansions = Expansions::new();
         expansions.set_str("here", &self.here);
         expansions.set_str("host_node_name", &env.host_node_name);
@@ -364,7 +396,7 @@ impl Loader<'_> {
                 continue;
             };
             let name = section.name.split_once(':').map_or(name, |(_, n)| n);
-            let Some(factory) = self.get(&section.name, factory_key, &none)? else {
+            let Some(factory) = self.get_named(&section.name, factory_key, &none)? else {
                 return Err(format!(
                     "section [{}] does not specify a {factory_key}",
                     section.name
@@ -379,7 +411,7 @@ impl Loader<'_> {
             let mut extras = Vec::new();
             for k in self.parser.options(&section.name) {
                 if k != factory_key {
-                    let v = self.get(&section.name, k, &none)?.unwrap_or_default();
+                    let v = self.get_named(&section.name, k, &none)?.unwrap_or_default();
                     extras.push((k.to_owned(), v.into_owned()));
                 }
             }
@@ -395,7 +427,7 @@ impl Loader<'_> {
     fn section_file(&self, section: &str) -> String {
         self.parser
             .section(section)
-            .map(|s| s.source.clone())
+            .map(|s| s.source.to_string())
             .unwrap_or_default()
     }
 
@@ -435,7 +467,7 @@ impl Loader<'_> {
         let env = self.env;
         let fs = self.fs;
         let environ = &self.environ;
-        let view = self.view(section);
+        let view = View::new(&self.parser, section);
         let program_name = process_or_group_name(section.split_once(':').map_or("", |(_, n)| n))?;
         head.clear();
         tail.clear();
@@ -443,43 +475,42 @@ impl Loader<'_> {
         head.set_str("program_name", &program_name);
         head.set_str("host_node_name", &env.host_node_name);
         head.set_str("group_name", group_name);
-        let get_or =
-            |option: &str, default: &'static str| view.get_or(option, &[environ, head], default);
-        let priority = integer(&get_or("priority", "999")?)?;
-        let autostart = boolean(&get_or("autostart", "true")?)?;
-        let autorestart = auto_restart(&get_or("autorestart", "unexpected")?)?;
-        let startsecs = integer(&get_or("startsecs", "1")?)?;
-        let startretries = integer(&get_or("startretries", "3")?)?;
-        let stopsignal = signal_number(&get_or("stopsignal", "TERM")?)?;
-        let stopwaitsecs = integer(&get_or("stopwaitsecs", "10")?)?;
-        let stopasgroup = boolean(&get_or("stopasgroup", "false")?)?;
+        let get_or = |key: Key, default: &'static str| view.get_or(key, &[environ, head], default);
+        let priority = integer(&get_or(Key::Priority, "999")?)?;
+        let autostart = boolean(&get_or(Key::Autostart, "true")?)?;
+        let autorestart = auto_restart(&get_or(Key::Autorestart, "unexpected")?)?;
+        let startsecs = integer(&get_or(Key::Startsecs, "1")?)?;
+        let startretries = integer(&get_or(Key::Startretries, "3")?)?;
+        let stopsignal = signal_number(&get_or(Key::Stopsignal, "TERM")?)?;
+        let stopwaitsecs = integer(&get_or(Key::Stopwaitsecs, "10")?)?;
+        let stopasgroup = boolean(&get_or(Key::Stopasgroup, "false")?)?;
         let killasgroup = boolean(&get_or(
-            "killasgroup",
+            Key::Killasgroup,
             if stopasgroup { "true" } else { "false" },
         )?)?;
-        let exitcodes = list_of_exitcodes(&get_or("exitcodes", "0")?)?;
-        let redirect_stderr = boolean(&get_or("redirect_stderr", "false")?)?;
-        let numprocs = integer(&get_or("numprocs", "1")?)?;
-        let numprocs_start = integer(&get_or("numprocs_start", "0")?)?;
-        let environment_str = view.raw("environment").unwrap_or("");
-        let stdout_cmaxbytes = byte_size(&get_or("stdout_capture_maxbytes", "0")?)?;
-        let stdout_events = boolean(&get_or("stdout_events_enabled", "false")?)?;
-        let stderr_cmaxbytes = byte_size(&get_or("stderr_capture_maxbytes", "0")?)?;
-        let stderr_events = boolean(&get_or("stderr_events_enabled", "false")?)?;
+        let exitcodes = list_of_exitcodes(&get_or(Key::Exitcodes, "0")?)?;
+        let redirect_stderr = boolean(&get_or(Key::RedirectStderr, "false")?)?;
+        let numprocs = integer(&get_or(Key::Numprocs, "1")?)?;
+        let numprocs_start = integer(&get_or(Key::NumprocsStart, "0")?)?;
+        let environment_str = view.raw(Key::Environment).unwrap_or("");
+        let stdout_cmaxbytes = byte_size(&get_or(Key::StdoutCaptureMaxbytes, "0")?)?;
+        let stdout_events = boolean(&get_or(Key::StdoutEventsEnabled, "false")?)?;
+        let stderr_cmaxbytes = byte_size(&get_or(Key::StderrCaptureMaxbytes, "0")?)?;
+        let stderr_events = boolean(&get_or(Key::StderrEventsEnabled, "false")?)?;
         let serverurl = view
-            .get("serverurl", &[environ, head])?
+            .get(Key::Serverurl, &[environ, head])?
             .filter(|u| u.is_empty() || py::strip(u).to_uppercase() != "AUTO")
             .map(Cow::into_owned);
-        let uid = match view.get("user", &[environ, head])? {
+        let uid = match view.get(Key::User, &[environ, head])? {
             None => None,
             Some(u) => Some(name_to_uid(&u, fs)?),
         };
-        let umask = match view.get("umask", &[environ, head])? {
+        let umask = match view.get(Key::Umask, &[environ, head])? {
             None => None,
             Some(u) => Some(octal_type(&u)?),
         };
         let process_name =
-            process_or_group_name(view.raw("process_name").unwrap_or("%(program_name)s"))?;
+            process_or_group_name(view.raw(Key::ProcessName).unwrap_or("%(program_name)s"))?;
         if numprocs > 1 && !process_name.contains("%(process_num)") {
             return Err(
                 "%(process_num) must be present within process_name when numprocs > 1".to_owned(),
@@ -488,18 +519,18 @@ impl Loader<'_> {
         if stopasgroup && !killasgroup {
             return Err("Cannot set stopasgroup=true and killasgroup=false".to_owned());
         }
-        const CHANNELS: [[&str; 4]; 2] = [
+        const CHANNELS: [[Key; 4]; 2] = [
             [
-                "stdout_logfile",
-                "stdout_syslog",
-                "stdout_logfile_backups",
-                "stdout_logfile_maxbytes",
+                Key::StdoutLogfile,
+                Key::StdoutSyslog,
+                Key::StdoutLogfileBackups,
+                Key::StdoutLogfileMaxbytes,
             ],
             [
-                "stderr_logfile",
-                "stderr_syslog",
-                "stderr_logfile_backups",
-                "stderr_logfile_maxbytes",
+                Key::StderrLogfile,
+                Key::StderrSyslog,
+                Key::StderrLogfileBackups,
+                Key::StderrLogfileMaxbytes,
             ],
         ];
         let mut programs = Vec::new();
@@ -522,14 +553,15 @@ impl Loader<'_> {
             }
             let dict: [&Expansions; 4] = [head, environ, tail, cur];
             let sane: [&Expansions; 4] = [environ, head, tail, cur];
-            let directory = view.get("directory", &sane)?.map(Cow::into_owned);
+            let directory = view.get(Key::Directory, &sane)?.map(Cow::into_owned);
             let mut logs = [(LogFile::Auto, 0, 0, false), (LogFile::Auto, 0, 0, false)];
             for (slot, [lf_key, sy_key, backups_key, maxbytes_key]) in
                 CHANNELS.into_iter().enumerate()
             {
+                let (lf_name, sy_name) = (lf_key.name(), sy_key.name());
                 let lf_val = match view.get(lf_key, &sane)? {
                     None => Some(LogFile::Auto),
-                    Some(v) => logfile_name(expand_owned(v, &dict, lf_key)?, env, fs)?,
+                    Some(v) => logfile_name(expand_owned(v, &dict, lf_name)?, env, fs)?,
                 };
                 let backups = integer(&view.get_or(backups_key, &sane, "10")?)?;
                 let maxbytes = byte_size(&view.get_or(maxbytes_key, &sane, "50MB")?)?;
@@ -538,7 +570,7 @@ impl Loader<'_> {
                     Some(v) => v,
                     None => {
                         warnings.push(format!(
-                            "For [{section}], {lf_key}=syslog but this is deprecated and will be removed.  Use {sy_key}=true to enable syslog instead."
+                            "For [{section}], {lf_name}=syslog but this is deprecated and will be removed.  Use {sy_name}=true to enable syslog instead."
                         ));
                         syslog = true;
                         LogFile::None
@@ -546,7 +578,7 @@ impl Loader<'_> {
                 };
                 if lf_val == LogFile::Auto && maxbytes == 0 {
                     warnings.push(format!(
-                        "For [{section}], AUTO logging used for {lf_key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
+                        "For [{section}], AUTO logging used for {lf_name} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
                     ));
                 }
                 logs[slot] = (lf_val, backups, maxbytes, syslog);
@@ -559,7 +591,7 @@ impl Loader<'_> {
                 }
                 logs[1].0 = LogFile::None;
             }
-            let Some(command) = view.get("command", &sane)? else {
+            let Some(command) = view.get(Key::Command, &sane)? else {
                 return Err(format!(
                     "program section {section} does not specify a command"
                 ));
@@ -606,7 +638,7 @@ impl Loader<'_> {
 
     fn groups(&mut self) -> Result<Vec<GroupConfig>, ConfigError> {
         let here = self.here_only();
-        let names: Vec<String> = self
+        let names: Vec<Cow<'t, str>> = self
             .parser
             .sections()
             .iter()
@@ -621,10 +653,10 @@ impl Loader<'_> {
             };
             let group_name = process_or_group_name(rest)?;
             let programs =
-                list_of_strings(&self.get(section, "programs", &here)?.unwrap_or_default());
-            let priority = integer(&self.get_or(section, "priority", &here, "999")?)?;
+                list_of_strings(&self.get(section, Key::Programs, &here)?.unwrap_or_default());
+            let priority = integer(&self.get_or(section, Key::Priority, &here, "999")?)?;
             let mut processes = Vec::new();
-            let mut shown = section.clone();
+            let mut shown = section.to_string();
             for program in programs {
                 let program_section = format!("program:{program}");
                 let fcgi_section = format!("fcgi-program:{program}");
@@ -653,11 +685,11 @@ impl Loader<'_> {
             });
         }
         for section in &names {
-            if !section.starts_with("program:") || exclude.contains(section) {
+            if !section.starts_with("program:") || exclude.iter().any(|e| e == section) {
                 continue;
             }
             let program_name = process_or_group_name(&section["program:".len()..])?;
-            let priority = integer(&self.get_or(section, "priority", &here, "999")?)?;
+            let priority = integer(&self.get_or(section, Key::Priority, &here, "999")?)?;
             let processes = self.processes_from_section(section, &program_name)?;
             groups.push(GroupConfig {
                 name: program_name,
@@ -670,8 +702,8 @@ impl Loader<'_> {
             let Some(pool_name) = section.strip_prefix("eventlistener:") else {
                 continue;
             };
-            let priority = integer(&self.get_or(section, "priority", &here, "-1")?)?;
-            let buffer_size = integer(&self.get_or(section, "buffer_size", &here, "10")?)?;
+            let priority = integer(&self.get_or(section, Key::Priority, &here, "-1")?)?;
+            let buffer_size = integer(&self.get_or(section, Key::BufferSize, &here, "10")?)?;
             if buffer_size < 1 {
                 return Err(format!(
                     "[{section}] section sets invalid buffer_size ({buffer_size})"
@@ -681,7 +713,7 @@ impl Loader<'_> {
             let result_handler = self
                 .get_or(
                     section,
-                    "result_handler",
+                    Key::ResultHandler,
                     &here,
                     "supervisor.dispatchers:default_handler",
                 )?
@@ -692,7 +724,7 @@ impl Loader<'_> {
                 );
             }
             let mut events: Vec<String> = Vec::new();
-            for e in list_of_strings(&self.get_or(section, "events", &here, "")?) {
+            for e in list_of_strings(&self.get_or(section, Key::Events, &here, "")?) {
                 let e = e.to_uppercase();
                 if !events.contains(&e) {
                     events.push(e);
@@ -704,7 +736,7 @@ impl Loader<'_> {
             if let Some(bad) = events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
                 return Err(format!("Unknown event type {bad} in [{section}] events").into());
             }
-            if boolean(&self.get_or(section, "redirect_stderr", &here, "false")?)? {
+            if boolean(&self.get_or(section, Key::RedirectStderr, &here, "false")?)? {
                 return Err(format!(
                     "[{section}] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol"
                 )
@@ -723,16 +755,16 @@ impl Loader<'_> {
             });
         }
         for section in &names {
-            if !section.starts_with("fcgi-program:") || exclude.contains(section) {
+            if !section.starts_with("fcgi-program:") || exclude.iter().any(|e| e == section) {
                 continue;
             }
             let program_name = process_or_group_name(&section["fcgi-program:".len()..])?;
-            let priority = integer(&self.get_or(section, "priority", &here, "999")?)?;
-            let proc_uid = match self.get(section, "user", &here)? {
+            let priority = integer(&self.get_or(section, Key::Priority, &here, "999")?)?;
+            let proc_uid = match self.get(section, Key::User, &here)? {
                 None => None,
                 Some(u) => Some(name_to_uid(&u, self.fs)?),
             };
-            let backlog = match self.get(section, "socket_backlog", &here)? {
+            let backlog = match self.get(section, Key::SocketBacklog, &here)? {
                 None => None,
                 Some(b) => {
                     let b = integer(&b)?;
@@ -742,14 +774,14 @@ impl Loader<'_> {
                     Some(b)
                 }
             };
-            let owner = match self.get(section, "socket_owner", &here)? {
+            let owner = match self.get(section, Key::SocketOwner, &here)? {
                 None => None,
                 Some(o) => Some(
                     colon_separated_user_group(&o, self.fs)
                         .map_err(|_| format!("Invalid socket_owner value {o}"))?,
                 ),
             };
-            let mode = match self.get(section, "socket_mode", &here)? {
+            let mode = match self.get(section, Key::SocketMode, &here)? {
                 None => None,
                 Some(m) => {
                     Some(octal_type(&m).map_err(|_| format!("Invalid socket_mode value {m}"))?)
@@ -758,7 +790,7 @@ impl Loader<'_> {
             let mut fcgi = Expansions::new();
             fcgi.set_str("program_name", &program_name);
             fcgi.update(&here);
-            let socket = self.get(section, "socket", &fcgi)?.unwrap_or_default();
+            let socket = self.get(section, Key::Socket, &fcgi)?.unwrap_or_default();
             if socket.is_empty() {
                 return Err(format!("[{section}] section requires a \"socket\" line").into());
             }
@@ -833,8 +865,8 @@ impl Loader<'_> {
 
     fn auth(&self, section: &str) -> Result<(Option<String>, Option<String>), ConfigError> {
         let none = Expansions::new();
-        let username = self.get(section, "username", &none)?;
-        let password = self.get(section, "password", &none)?;
+        let username = self.get(section, Key::Username, &none)?;
+        let password = self.get(section, Key::Password, &none)?;
         if username.is_some() != password.is_some() {
             return Err(format!(
                 "Section [{section}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified"
@@ -848,7 +880,7 @@ impl Loader<'_> {
         &self,
     ) -> Result<(Vec<UnixHttpServerConfig>, Vec<InetHttpServerConfig>), ConfigError> {
         let none = Expansions::new();
-        let names: Vec<String> = self
+        let names: Vec<Cow<'t, str>> = self
             .parser
             .sections()
             .iter()
@@ -858,13 +890,13 @@ impl Loader<'_> {
         let mut inet = Vec::new();
         for section in names.iter().filter(|s| s.starts_with("inet_http_server")) {
             let (username, password) = self.auth(section)?;
-            let Some(port) = self.get(section, "port", &none)? else {
+            let Some(port) = self.get(section, Key::Port, &none)? else {
                 return Err(format!("section [{section}] has no port value").into());
             };
             let (host, port) = inet_address(&port)?;
             inet.push(InetHttpServerConfig {
                 name: split_name(section),
-                section: section.clone(),
+                section: section.to_string(),
                 host,
                 port,
                 username,
@@ -873,25 +905,25 @@ impl Loader<'_> {
         }
         let mut unix = Vec::new();
         for section in names.iter().filter(|s| s.starts_with("unix_http_server")) {
-            let Some(file) = self.get(section, "file", &self.here_only())? else {
+            let Some(file) = self.get(section, Key::File, &self.here_only())? else {
                 return Err(format!("section [{section}] has no file value").into());
             };
             let file = normalize_path(py::strip(&file), self.env, self.fs);
             let (username, password) = self.auth(section)?;
-            let chown = match self.get(section, "chown", &none)? {
+            let chown = match self.get(section, Key::Chown, &none)? {
                 None => None,
                 Some(c) => Some(
                     colon_separated_user_group(&c, self.fs)
                         .map_err(|_| format!("Invalid sockchown value {c}"))?,
                 ),
             };
-            let chmod = match self.get(section, "chmod", &none)? {
+            let chmod = match self.get(section, Key::Chmod, &none)? {
                 None => 0o700,
                 Some(c) => octal_type(&c).map_err(|_| format!("Invalid chmod value {c}"))?,
             };
             unix.push(UnixHttpServerConfig {
                 name: split_name(section),
-                section: section.clone(),
+                section: section.to_string(),
                 file,
                 chmod,
                 chown,
@@ -923,7 +955,8 @@ pub fn load(path: &Path, env: &Environment, fs: &dyn FileSystem) -> Result<Confi
     let fs: &dyn FileSystem = &cached;
     let configfile = path.to_string_lossy().into_owned();
     let here = abspath(dirname(&configfile), env);
-    let parser = read_main(&configfile, env, fs)?;
+    let text = read_main(&configfile, env, fs)?;
+    let parser = Ini::parse(&text, &configfile)?;
     let mut loader = Loader {
         env,
         fs,
@@ -978,7 +1011,8 @@ pub fn load_client(
 ) -> Result<ClientConfig, ConfigError> {
     let configfile = path.to_string_lossy().into_owned();
     let here = dirname(&normalize_path(&configfile, env, fs)).to_owned();
-    let parser = read_main(&configfile, env, fs)?;
+    let text = read_main(&configfile, env, fs)?;
+    let parser = Ini::parse(&text, &configfile)?;
     let loader = Loader {
         env,
         fs,
@@ -1000,18 +1034,18 @@ pub fn load_client(
     let none = Expansions::new();
     let defaults = ClientConfig::default();
     let mut serverurl = loader
-        .get_or(s, "serverurl", &here, &defaults.serverurl)?
+        .get_or(s, Key::Serverurl, &here, &defaults.serverurl)?
         .into_owned();
     if let Some(p) = serverurl.strip_prefix("unix://") {
         serverurl = format!("unix://{}", normalize_path(p, env, fs));
     }
     let prompt = loader
-        .get_or(s, "prompt", &none, &defaults.prompt)?
+        .get_or(s, Key::Prompt, &none, &defaults.prompt)?
         .into_owned();
-    let username = loader.get(s, "username", &none)?.map(Cow::into_owned);
-    let password = loader.get(s, "password", &none)?.map(Cow::into_owned);
+    let username = loader.get(s, Key::Username, &none)?.map(Cow::into_owned);
+    let password = loader.get(s, Key::Password, &none)?.map(Cow::into_owned);
     let history_file = loader
-        .get(s, "history_file", &here)?
+        .get(s, Key::HistoryFile, &here)?
         .filter(|h| !h.is_empty())
         .map(|h| normalize_path(&h, env, fs));
     let ctlplugins = loader.plugins("supervisor.ctl_factory", "ctlplugin:")?;

@@ -21,6 +21,14 @@ pub fn strip(s: &str) -> &str {
     }
 }
 
+/// Python's `str.rstrip()` with no argument.
+pub(crate) fn rstrip(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(&l) if l.is_ascii() && !is_space(char::from(l)) => s,
+        _ => s.trim_end_matches(is_space),
+    }
+}
+
 /// Python's `str.lower`, without the Unicode tables (or an allocation) when `s` is
 /// ASCII (or already lower-case ASCII).
 pub(crate) fn lower(s: &str) -> Cow<'_, str> {
