@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(ini) = Ini::parse(text, "fuzz.conf") {
         for s in ini.sections() {
             for e in &s.entries {
-                assert_eq!(ini.get(&s.name, &e.key), Some(e.value.as_str()));
+                assert_eq!(ini.get(&s.name, &e.key), Some(&*e.value));
             }
         }
     }
