@@ -201,10 +201,19 @@ impl<'io> Controller<'io> {
         self.console.as_mut()
     }
 
-    /// Writes `message` and a newline. Output errors (a closed pipe) are ignored.
+    /// Writes `message` and a newline in one write, then flushes. Output errors (a
+    /// closed pipe) are ignored.
     pub fn output(&mut self, message: &str) {
-        let _ = self.out.write_all(message.as_bytes());
-        let _ = self.out.write_all(b"\n");
+        let mut line = String::with_capacity(message.len() + 1);
+        line.push_str(message);
+        line.push('\n');
+        self.emit(&line);
+    }
+
+    /// Writes `text` as it is and flushes, so that a long listing costs one write
+    /// rather than one per line. Output errors (a closed pipe) are ignored.
+    fn emit(&mut self, text: &str) {
+        let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
     }
 
@@ -334,8 +343,7 @@ impl<'io> Controller<'io> {
 
     fn help(&mut self, cmd: &str) {
         if let Some(text) = format::command_help(cmd) {
-            let _ = self.out.write_all(text.as_bytes());
-            let _ = self.out.flush();
+            self.emit(text);
         }
     }
 
@@ -433,9 +441,7 @@ impl<'io> Controller<'io> {
 
     fn do_help(&mut self, arg: &str) -> Result<(), Failure> {
         if arg.is_empty() {
-            let text = format::help_topics();
-            let _ = self.out.write_all(text.as_bytes());
-            let _ = self.out.flush();
+            self.emit(&format::help_topics());
         } else if format::command_help(arg).is_some() {
             self.help(arg);
         } else {
@@ -474,9 +480,7 @@ impl<'io> Controller<'io> {
             }
             matching
         };
-        for line in format::status_lines(&matching) {
-            self.output(&line);
-        }
+        self.emit(&format::status_table(&matching));
         if matching
             .iter()
             .any(|i| ProcessState::from_code(i.state).is_some_and(ProcessState::is_stopped))
@@ -495,9 +499,13 @@ impl<'io> Controller<'io> {
             let pid = self.sup().get_pid()?;
             self.output(&pid.to_string());
         } else if names.contains(&"all") {
-            for info in self.sup().get_all_process_info()? {
-                self.output(&info.pid.to_string());
-            }
+            let pids: String = self
+                .sup()
+                .get_all_process_info()?
+                .iter()
+                .map(|info| format!("{}\n", info.pid))
+                .collect();
+            self.emit(&pids);
         } else {
             for name in names {
                 match self.sup().get_process_info(name) {

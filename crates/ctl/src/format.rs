@@ -163,31 +163,39 @@ pub fn columnize(list: &[&str], width: usize) -> String {
     out
 }
 
-/// The status table: one line per process, the name column as wide as the longest name
-/// (at least 30) plus three, the state column ten wide.
-pub fn status_lines(infos: &[ProcessInfo]) -> Vec<String> {
-    let names: Vec<String> = infos
-        .iter()
-        .map(|i| make_namespec(&i.group, &i.name))
-        .collect();
-    let maxlen = names
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(30);
-    infos
-        .iter()
-        .zip(&names)
-        .map(|(info, name)| {
-            format!(
-                "{name:<w$}{:<10}{}",
-                info.statename,
-                info.description,
-                w = maxlen + 3
-            )
-        })
-        .collect()
+/// The status table: one line per process, each ending in `\n`; the name column as wide
+/// as the longest name (at least 30) plus three, the state column ten wide. Widths count
+/// characters, as Python's `%-*s` does.
+pub fn status_table(infos: &[ProcessInfo]) -> String {
+    // The namespec's group part, absent when group and process share the name.
+    fn group_part(info: &ProcessInfo) -> Option<&str> {
+        (info.group != info.name).then_some(info.group.as_str())
+    }
+    fn width(info: &ProcessInfo) -> usize {
+        group_part(info).map_or(0, |g| g.chars().count() + 1) + info.name.chars().count()
+    }
+    fn pad(out: &mut String, n: usize) {
+        out.extend(std::iter::repeat_n(' ', n));
+    }
+    let name_col = infos.iter().map(width).max().unwrap_or(0).max(30) + 3;
+    let line_len = |i: &ProcessInfo| name_col + 10 + i.statename.len() + i.description.len() + 1;
+    let mut out = String::with_capacity(infos.iter().map(line_len).sum());
+    for info in infos {
+        if let Some(group) = group_part(info) {
+            out.push_str(group);
+            out.push(':');
+        }
+        out.push_str(&info.name);
+        pad(&mut out, name_col.saturating_sub(width(info)));
+        out.push_str(&info.statename);
+        pad(
+            &mut out,
+            10usize.saturating_sub(info.statename.chars().count()),
+        );
+        out.push_str(&info.description);
+        out.push('\n');
+    }
+    out
 }
 
 fn error_line(name: &str, why: &str) -> String {
@@ -291,7 +299,7 @@ mod tests {
 
     #[test]
     fn status_columns_match_python() {
-        let lines = status_lines(&[
+        let table = status_table(&[
             info(
                 "fail",
                 "fail",
@@ -301,15 +309,17 @@ mod tests {
             info("grp", "a", "RUNNING", "pid 6233, uptime 0:00:01"),
         ]);
         assert_eq!(
-            lines,
-            [
-                "fail                             FATAL     Exited too quickly (process log may have details)",
-                "grp:a                            RUNNING   pid 6233, uptime 0:00:01",
-            ]
+            table,
+            "fail                             FATAL     Exited too quickly (process log may have details)\n\
+             grp:a                            RUNNING   pid 6233, uptime 0:00:01\n"
         );
         let long = "g:".to_owned() + &"x".repeat(40);
-        let lines = status_lines(&[info("g", &"x".repeat(40), "STOPPED", "")]);
-        assert_eq!(lines[0], format!("{long}   STOPPED   "));
+        let table = status_table(&[info("g", &"x".repeat(40), "STOPPED", "")]);
+        assert_eq!(table, format!("{long}   STOPPED   \n"));
+        // Widths count characters, not bytes.
+        let table = status_table(&[info("é", "é", "RUNNING", "x")]);
+        assert_eq!(table, format!("é{}RUNNING   x\n", " ".repeat(32)));
+        assert_eq!(status_table(&[]), "");
     }
 
     #[test]
