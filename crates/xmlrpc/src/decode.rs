@@ -9,6 +9,8 @@
 //! HTTP 400 is a [`ParseError`] here. Replies are read with the same engine and the
 //! rules of Python's `xmlrpc.client` (more integer tags, `<nil/>`, strict booleans).
 
+use std::borrow::Cow;
+
 use quick_xml::events::Event;
 
 use crate::{Fault, MethodCall, Value};
@@ -136,18 +138,41 @@ impl Tag {
     }
 }
 
-/// An element still open: its own text (before its first child) and closed children.
-struct Open {
+/// An element still open: its tag, its own text (before its first child) and where its
+/// closed children begin on the engine's stack of closed elements.
+struct Open<'a> {
     tag: Tag,
-    text: Option<String>,
-    children: Vec<Closed>,
+    text: Option<Cow<'a, str>>,
+    first_child: usize,
 }
 
-/// A closed element. Typed elements keep only their value (`obj`, `None` standing for
-/// Python's `None`); others keep their text as `obj` and their children.
-struct Closed {
-    obj: Option<Value>,
-    children: Vec<Closed>,
+/// What a closed element stands for.
+enum Obj<'a> {
+    /// Python's `None`.
+    None,
+    /// The text of an element that is not a value type; it becomes a string only when
+    /// something reads it, and stays a slice of the document until then.
+    Text(Cow<'a, str>),
+    /// A typed value.
+    Value(Value),
+}
+
+impl Obj<'_> {
+    fn into_value(self) -> Option<Value> {
+        match self {
+            Obj::None => None,
+            Obj::Text(t) => Some(Value::String(t.into_owned())),
+            Obj::Value(v) => Some(v),
+        }
+    }
+}
+
+/// A closed element: what it stands for and, when it had exactly two children (the name
+/// and value of a struct member), what those stood for. Typed elements drop their
+/// children; nothing else about children is ever read, so nothing else is kept.
+struct Closed<'a> {
+    obj: Obj<'a>,
+    pair: Option<(Obj<'a>, Obj<'a>)>,
 }
 
 #[derive(Default)]
@@ -329,33 +354,63 @@ pub(crate) fn decode_base64_lenient(input: &[u8]) -> Result<Vec<u8>, String> {
 struct Engine<'a> {
     dialect: Dialect,
     src: &'a str,
-    stack: Vec<Open>,
+    stack: Vec<Open<'a>>,
+    /// The closed children of every open element, innermost element's last: a flat
+    /// stack, so closing an element allocates nothing for its children.
+    closed: Vec<Closed<'a>>,
     outcome: Outcome,
 }
 
-impl Engine<'_> {
-    fn take_first(children: Vec<Closed>, tag: Tag) -> Result<Option<Value>, ParseError> {
-        children
-            .into_iter()
-            .next()
-            .map(|c| c.obj)
-            .ok_or(ParseError::Structure {
+impl<'a> Engine<'a> {
+    /// The first child's object (the children are dropped by the caller).
+    fn take_first(&mut self, first_child: usize, tag: Tag) -> Result<Obj<'a>, ParseError> {
+        match self.closed.get_mut(first_child) {
+            Some(child) => Ok(std::mem::replace(&mut child.obj, Obj::None)),
+            None => Err(ParseError::Structure {
                 tag: tag.name(),
                 reason: "has no child element",
-            })
+            }),
+        }
+    }
+
+    fn struct_value(&mut self, first_child: usize) -> Result<Value, ParseError> {
+        let mut members = Vec::with_capacity(self.closed.len() - first_child);
+        for member in self.closed.drain(first_child..) {
+            let Some((k, v)) = member.pair else {
+                return Err(ParseError::Structure {
+                    tag: "struct",
+                    reason: "a member does not hold exactly a name and a value",
+                });
+            };
+            let key = match k {
+                Obj::None => String::new(),
+                Obj::Text(t) => t.into_owned(),
+                Obj::Value(Value::String(s)) => s,
+                Obj::Value(_) => {
+                    return Err(ParseError::Structure {
+                        tag: "struct",
+                        reason: "a member name is not a string",
+                    });
+                }
+            };
+            members.push((key, v.into_value().unwrap_or(Value::Nil)));
+        }
+        Ok(Value::structure(members))
     }
 
     /// What a closing element becomes, as Supervisor's unmarshallers (or Python's
-    /// client) compute it from the element's own text and its closed children.
-    fn close(&mut self, open: Open) -> Result<Closed, ParseError> {
+    /// client) compute it from the element's own text and its closed children, which
+    /// are `self.closed[first_child..]` and are gone afterwards.
+    fn close(&mut self, open: Open<'a>) -> Result<Closed<'a>, ParseError> {
         let Open {
             tag,
             text,
-            children,
+            first_child,
         } = open;
         let client = self.dialect == Dialect::Client;
+        let owned = |text: Option<Cow<'a, str>>| text.map(Cow::into_owned).unwrap_or_default();
         let obj = match tag {
-            Tag::Int => Some(parse_int(text.as_deref())?),
+            Tag::Int => Obj::Value(parse_int(text.as_deref())?),
             Tag::Boolean => {
                 let t = text.as_deref().unwrap_or("");
                 if client && t != "0" && t != "1" {
@@ -365,98 +420,87 @@ impl Engine<'_> {
                         reason: "bad boolean value".to_owned(),
                     });
                 }
-                Some(Value::Bool(t == "1"))
+                Obj::Value(Value::Bool(t == "1"))
             }
-            Tag::String => Some(Value::String(text.unwrap_or_default())),
-            Tag::Double => Some(parse_double(text.as_deref())?),
-            Tag::DateTime if client => Some(Value::DateTime(text.unwrap_or_default())),
-            Tag::DateTime => Some(parse_datetime(text.as_deref())?),
-            Tag::Array => Self::take_first(children, tag)?,
-            Tag::Data => Some(Value::Array(
-                children
-                    .into_iter()
-                    .map(|c| c.obj.unwrap_or(Value::Nil))
+            Tag::String => Obj::Value(Value::String(owned(text))),
+            Tag::Double => Obj::Value(parse_double(text.as_deref())?),
+            Tag::DateTime if client => Obj::Value(Value::DateTime(owned(text))),
+            Tag::DateTime => Obj::Value(parse_datetime(text.as_deref())?),
+            Tag::Array | Tag::Param => self.take_first(first_child, tag)?,
+            Tag::Data => Obj::Value(Value::Array(
+                self.closed
+                    .drain(first_child..)
+                    .map(|c| c.obj.into_value().unwrap_or(Value::Nil))
                     .collect(),
             )),
-            Tag::Struct => {
-                let mut members = Vec::with_capacity(children.len());
-                for member in children {
-                    let mut kv = member.children.into_iter();
-                    let (Some(k), Some(v), None) = (kv.next(), kv.next(), kv.next()) else {
-                        return Err(ParseError::Structure {
-                            tag: "struct",
-                            reason: "a member does not hold exactly a name and a value",
-                        });
-                    };
-                    let key = match k.obj {
-                        None => String::new(),
-                        Some(Value::String(s)) => s,
-                        Some(_) => {
-                            return Err(ParseError::Structure {
-                                tag: "struct",
-                                reason: "a member name is not a string",
-                            });
-                        }
-                    };
-                    members.push((key, v.obj.unwrap_or(Value::Nil)));
-                }
-                Some(Value::structure(members))
-            }
+            Tag::Struct => Obj::Value(self.struct_value(first_child)?),
             Tag::Base64 => {
-                let raw = text.unwrap_or_default();
+                let raw = text.as_deref().unwrap_or("");
                 let bytes = decode_base64_lenient(raw.as_bytes()).map_err(|reason| {
                     ParseError::BadValue {
                         tag: "base64",
-                        text: raw.clone(),
+                        text: raw.to_owned(),
                         reason,
                     }
                 })?;
                 if client {
-                    Some(Value::Base64(bytes))
+                    Obj::Value(Value::Base64(bytes))
                 } else {
                     // Supervisor hands methods the decoded bytes as UTF-8 text.
                     let s = String::from_utf8(bytes).map_err(|_| ParseError::BadValue {
                         tag: "base64",
-                        text: raw.clone(),
+                        text: raw.to_owned(),
                         reason: "decoded bytes are not UTF-8".to_owned(),
                     })?;
-                    Some(Value::String(s))
+                    Obj::Value(Value::String(s))
                 }
             }
-            Tag::Param => Self::take_first(children, tag)?,
-            Tag::Value => match children.into_iter().next() {
-                Some(first) => first.obj,
-                None => Some(Value::String(text.unwrap_or_default())),
-            },
-            Tag::Nil => Some(Value::Nil),
+            Tag::Value if self.closed.len() > first_child => self.take_first(first_child, tag)?,
+            Tag::Value => Obj::Text(text.unwrap_or_default()),
+            Tag::Nil => Obj::Value(Value::Nil),
             Tag::MethodName | Tag::Params | Tag::Fault | Tag::Other => {
-                let mut children = children;
+                let children = &mut self.closed[first_child..];
                 match tag {
-                    Tag::MethodName => self.outcome.method = Some(text.clone()),
+                    Tag::MethodName => {
+                        self.outcome.method = Some(text.as_deref().map(str::to_owned))
+                    }
                     Tag::Params => {
                         // The values move out; only a nonsensical document (a
                         // <params> inside a <struct>) could read them again there.
                         let params = children
                             .iter_mut()
-                            .map(|c| c.obj.take().unwrap_or(Value::Nil))
+                            .map(|c| {
+                                std::mem::replace(&mut c.obj, Obj::None)
+                                    .into_value()
+                                    .unwrap_or(Value::Nil)
+                            })
                             .collect();
                         self.outcome.params = Some(params);
                     }
                     Tag::Fault => {
-                        self.outcome.fault = Some(children.first_mut().and_then(|c| c.obj.take()));
+                        self.outcome.fault =
+                            Some(children.first_mut().and_then(|c| {
+                                std::mem::replace(&mut c.obj, Obj::None).into_value()
+                            }));
                     }
                     _ => {}
                 }
+                let pair = match self.closed.len() - first_child {
+                    2 => {
+                        let mut two = self.closed.drain(first_child..).map(|c| c.obj);
+                        two.next().zip(two.next())
+                    }
+                    _ => None,
+                };
+                self.closed.truncate(first_child);
                 return Ok(Closed {
-                    obj: text.map(Value::String),
-                    children,
+                    obj: text.map_or(Obj::None, Obj::Text),
+                    pair,
                 });
             }
         };
-        Ok(Closed {
-            obj,
-            children: Vec::new(),
-        })
+        self.closed.truncate(first_child);
+        Ok(Closed { obj, pair: None })
     }
 
     /// Closes the innermost open element; `true` when that was the root.
@@ -465,25 +509,27 @@ impl Engine<'_> {
             return Err(xml_err(offset, "unexpected end tag"));
         };
         let closed = self.close(open)?;
-        match self.stack.last_mut() {
-            Some(parent) => {
-                parent.children.push(closed);
-                Ok(false)
-            }
-            None => Ok(true),
+        if self.stack.is_empty() {
+            return Ok(true);
         }
+        self.closed.push(closed);
+        Ok(false)
     }
 
-    fn push_text(&mut self, s: &str, offset: u64, strict: bool) -> Result<(), ParseError> {
+    fn push_text(&mut self, s: Cow<'a, str>, offset: u64, strict: bool) -> Result<(), ParseError> {
         if strict && let Some(c) = s.chars().find(|c| !is_xml_char(*c)) {
             return Err(xml_err(
                 offset,
                 format!("not well-formed (invalid character {c:?})"),
             ));
         }
+        let nclosed = self.closed.len();
         match self.stack.last_mut() {
-            Some(open) if open.children.is_empty() => {
-                open.text.get_or_insert_with(String::new).push_str(s);
+            Some(open) if open.first_child == nclosed => {
+                match &mut open.text {
+                    Some(text) => text.to_mut().push_str(&s),
+                    None => open.text = Some(s),
+                }
                 Ok(())
             }
             // Text after a child is that child's tail, which nothing reads.
@@ -494,6 +540,25 @@ impl Engine<'_> {
                 "syntax error (text outside the root element)",
             )),
         }
+    }
+
+    /// The text of a `Text` event that ended at byte `end`, as a slice of the document
+    /// (already checked as UTF-8 once), with XML 1.0's line ends (`\r\n`, `\r`) as `\n`.
+    fn event_text(&self, raw: &[u8], end: usize, offset: u64) -> Result<Cow<'a, str>, ParseError> {
+        let src: &'a str = self.src;
+        let text = match end
+            .checked_sub(raw.len())
+            .and_then(|start| src.get(start..end))
+        {
+            Some(text) if text.as_bytes() == raw => text,
+            // Not where the reader said: decode the event's own bytes instead.
+            _ => {
+                return std::str::from_utf8(raw)
+                    .map(|t| Cow::Owned(normalize_eols(t).into_owned()))
+                    .map_err(|e| xml_err(offset, e.to_string()));
+            }
+        };
+        Ok(normalize_eols(text))
     }
 
     fn run(mut self) -> Result<Outcome, ParseError> {
@@ -517,7 +582,7 @@ impl Engine<'_> {
                     self.stack.push(Open {
                         tag,
                         text: None,
-                        children: Vec::new(),
+                        first_child: self.closed.len(),
                     });
                     if matches!(event, Event::Empty(_)) {
                         root_done = self.close_top(offset)?;
@@ -525,10 +590,9 @@ impl Engine<'_> {
                 }
                 Event::End(_) => root_done = self.close_top(offset)?,
                 Event::Text(t) => {
-                    let s = t
-                        .xml10_content()
-                        .map_err(|e| xml_err(offset, e.to_string()))?;
-                    self.push_text(&s, offset, strict)?;
+                    let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+                    let s = self.event_text(&t, end, offset)?;
+                    self.push_text(s, offset, strict)?;
                 }
                 Event::CData(t) => {
                     let s = t
@@ -537,7 +601,7 @@ impl Engine<'_> {
                     if self.stack.is_empty() {
                         return Err(xml_err(offset, "CDATA outside the root element"));
                     }
-                    self.push_text(&s, offset, strict)?;
+                    self.push_text(s, offset, strict)?;
                 }
                 Event::GeneralRef(r) => {
                     let c = if r.is_char_ref() {
@@ -562,7 +626,7 @@ impl Engine<'_> {
                     if self.stack.is_empty() {
                         return Err(xml_err(offset, "reference outside the root element"));
                     }
-                    self.push_text(c.encode_utf8(&mut [0; 4]), offset, strict)?;
+                    self.push_text(Cow::Owned(c.to_string()), offset, strict)?;
                 }
                 Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
                 Event::Eof => {
@@ -576,6 +640,15 @@ impl Engine<'_> {
     }
 }
 
+/// XML 1.0's end-of-line handling: `\r\n` and a lone `\r` read as `\n`.
+fn normalize_eols(text: &str) -> Cow<'_, str> {
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 fn run(body: &[u8], dialect: Dialect) -> Result<Outcome, ParseError> {
     let src = std::str::from_utf8(body).map_err(|e| ParseError::NotUtf8 {
         offset: e.valid_up_to(),
@@ -584,6 +657,7 @@ fn run(body: &[u8], dialect: Dialect) -> Result<Outcome, ParseError> {
         dialect,
         src,
         stack: Vec::new(),
+        closed: Vec::new(),
         outcome: Outcome::default(),
     }
     .run()
@@ -798,6 +872,26 @@ mod tests {
             vec![s("<x>")]
         );
         assert_eq!(params("<param><value>&#13;</value></param>"), vec![s("\r")]);
+    }
+
+    #[test]
+    fn text_pieces_join_and_tails_are_dropped() {
+        // Pieces around comments, references and CDATA are one text; text after a
+        // child element (its tail) is not part of the parent's text.
+        assert_eq!(
+            params(
+                "<param><value>a<!--c-->b&amp;<![CDATA[\r\n]]>c\r\n</value></param>\
+                 <param><value><string>x</string>tail</value></param>"
+            ),
+            vec![s("ab&\nc\n"), s("x")]
+        );
+        let reply = "<methodResponse><params><param><value><struct>\r\n\
+                     <member><name>k\r</name><value>v\r\nw</value></member>\
+                     </struct></value></param></params></methodResponse>";
+        assert_eq!(
+            parse_response(reply.as_bytes()).unwrap(),
+            Ok(Value::structure([("k\n", s("v\nw"))]))
+        );
     }
 
     #[test]
