@@ -20,6 +20,24 @@ pub fn integer(s: &str) -> Conv<i64> {
 
 /// `boolean`: `yes/true/on/1` and `no/false/off/0`, any case.
 pub fn boolean(s: &str) -> Conv<bool> {
+    // Python lower-cases the text first; no non-ASCII character lower-cases to one of
+    // these words' letters, so ASCII case-insensitive matching decides short ASCII.
+    if s.len() <= 5 && s.is_ascii() {
+        for (word, value) in [
+            ("true", true),
+            ("false", false),
+            ("yes", true),
+            ("no", false),
+            ("on", true),
+            ("off", false),
+            ("1", true),
+            ("0", false),
+        ] {
+            if s.eq_ignore_ascii_case(word) {
+                return Ok(value);
+            }
+        }
+    }
     match &*py::lower(s) {
         "yes" | "true" | "on" | "1" => Ok(true),
         "no" | "false" | "off" | "0" => Ok(false),
@@ -124,7 +142,12 @@ pub fn signal_number(s: &str) -> Conv<i32> {
         Err(IntError::OutOfRange) => return Err(bad_number()),
         // Python's int() refused the text, so Rust's integer parse refuses it too and
         // the types crate reads it as a name.
-        Err(IntError::Invalid) => supervisor_types::signal_number(&py::strip(s).to_uppercase()),
+        Err(IntError::Invalid) => match ascii_upper(s) {
+            Some((buf, len)) => {
+                supervisor_types::signal_number(std::str::from_utf8(&buf[..len]).unwrap_or(s))
+            }
+            None => supervisor_types::signal_number(&py::strip(s).to_uppercase()),
+        },
     };
     parsed.map_err(|e| match e {
         SignalError::BadName(_) => format!("value {} is not a valid signal name", py::repr(s)),
@@ -132,9 +155,26 @@ pub fn signal_number(s: &str) -> Conv<i32> {
     })
 }
 
+/// `str.upper` of a short ASCII text without white space (so `str.strip` leaves it
+/// alone), in a buffer: the usual signal name without an allocation.
+fn ascii_upper(s: &str) -> Option<([u8; 16], usize)> {
+    let b = s.as_bytes();
+    if b.len() > 16 || !b.iter().all(|&c| py::is_plain_ascii(c)) {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    for (d, c) in buf.iter_mut().zip(b) {
+        *d = c.to_ascii_uppercase();
+    }
+    Some((buf, b.len()))
+}
+
 /// `process_or_group_name`: stripped; no space, `:` or `/`.
 pub fn process_or_group_name(s: &str) -> Conv<String> {
     let stripped = py::strip(s);
+    if !stripped.bytes().any(|b| matches!(b, b' ' | b':' | b'/')) {
+        return Ok(stripped.to_owned());
+    }
     for c in [' ', ':', '/'] {
         if stripped.contains(c) {
             return Err(format!(
@@ -261,6 +301,10 @@ pub fn logfile_name(
     env: &Environment,
     fs: &dyn FileSystem,
 ) -> Conv<Option<LogFile>> {
+    // Only a text of at most 6 bytes, or a non-ASCII one, can lower-case to a keyword.
+    if s.len() > 6 && s.is_ascii() {
+        return existing_dirpath(s, env, fs).map(|p| Some(LogFile::Path(p)));
+    }
     match &*py::lower(&s) {
         "none" | "off" => Ok(Some(LogFile::None)),
         "auto" => Ok(Some(LogFile::Auto)),
@@ -282,136 +326,153 @@ fn resolve<'p>(p: &'p str, env: &Environment) -> Cow<'p, Path> {
 /// the token after each value is skipped whatever it is, quotes are stripped from both
 /// ends of values only, `#` starts a comment that runs to the end of the line.
 pub fn dict_of_key_value_pairs(s: &str) -> Conv<Vec<(String, String)>> {
-    let tokens = shlex_tokens(s)?;
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        if i + 3 > tokens.len() || tokens[i + 1] != "=" {
-            return Err(format!("Unexpected end of key/value pairs in value '{s}'"));
+    let mut lexer = Shlex::new(s);
+    // Each pair has an `=` token: a capacity that holds them all.
+    let mut out: Vec<(String, String)> =
+        Vec::with_capacity(s.bytes().filter(|&b| b == b'=').count());
+    // Python lists every token before pairing them, so a quoting error anywhere wins
+    // over a pairing error.
+    let unexpected = |lexer: &mut Shlex<'_>| {
+        while let Some(t) = lexer.next_token().transpose() {
+            t?;
         }
-        let key = &tokens[i];
-        let value = tokens[i + 2].trim_matches(['\'', '"']);
-        match out.iter_mut().find(|(k, _)| k == key) {
+        Err(format!("Unexpected end of key/value pairs in value '{s}'"))
+    };
+    while let Some(key) = lexer.next_token()? {
+        let (Some(eq), Some(value)) = (lexer.next_token()?, lexer.next_token()?) else {
+            return unexpected(&mut lexer);
+        };
+        if eq != "=" {
+            return unexpected(&mut lexer);
+        }
+        let value = strip_quotes(&value);
+        match out.iter_mut().find(|(k, _)| *k == *key) {
             Some(slot) => value.clone_into(&mut slot.1),
-            None => out.push((key.to_string(), value.to_owned())),
+            None => out.push((key.into_owned(), value.to_owned())),
         }
-        i += 4;
+        // The token after a pair (normally `,`) is dropped unread.
+        lexer.next_token()?;
     }
     Ok(out)
 }
 
-fn is_wordchar(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '/' | '.' | '+' | '-' | '(' | ')' | ':')
+/// Python's `str.strip('\'"')`.
+fn strip_quotes(v: &str) -> &str {
+    let quote = |b: &u8| *b == b'\'' || *b == b'"';
+    let b = v.as_bytes();
+    let start = b.iter().position(|c| !quote(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !quote(c)).map_or(start, |e| e + 1);
+    // Both ends are next to ASCII quotes or at the text's ends: character boundaries.
+    &v[start..end]
 }
 
-/// A token being read: where it starts, and its text once a comment inside it made it
-/// stop being one slice of the input.
-struct Token {
-    start: usize,
-    spliced: Option<String>,
+fn is_wordchar(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'/' | b'.' | b'+' | b'-' | b'(' | b')' | b':')
 }
 
-impl Token {
-    fn at(start: usize) -> Token {
-        Token {
-            start,
-            spliced: None,
+/// Python's `shlex.shlex(s)` (non-POSIX) with the extra word characters, one token
+/// at a time. Tokens borrow from `s` unless a `#` comment splices one.
+struct Shlex<'s> {
+    s: &'s str,
+    pos: usize,
+    /// The one-character token that ended a word, returned next.
+    pending: Option<&'s str>,
+}
+
+impl<'s> Shlex<'s> {
+    fn new(s: &'s str) -> Shlex<'s> {
+        Shlex {
+            s,
+            pos: 0,
+            pending: None,
         }
     }
 
-    fn take(&mut self) -> Token {
-        std::mem::replace(self, Token::at(0))
+    /// Moves past the end of the current line (a comment).
+    fn skip_line(&mut self) {
+        let b = &self.s.as_bytes()[self.pos..];
+        self.pos += b
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| i + 1);
     }
 
-    fn finish(self, s: &str, end: usize) -> Cow<'_, str> {
-        match self.spliced {
-            Some(text) => Cow::Owned(text),
-            None => Cow::Borrowed(&s[self.start..end]),
+    /// The character starting at byte `i`, as a one-character token.
+    fn char_at(&self, i: usize) -> &'s str {
+        let len = self.s[i..].chars().next().map_or(1, char::len_utf8);
+        &self.s[i..i + len]
+    }
+
+    fn next_token(&mut self) -> Conv<Option<Cow<'s, str>>> {
+        if let Some(t) = self.pending.take() {
+            return Ok(Some(Cow::Borrowed(t)));
         }
-    }
-}
-
-/// Python's `shlex.shlex(s)` (non-POSIX) tokens, with the extra word characters.
-/// Tokens borrow from `s` unless a `#` comment splices one.
-fn shlex_tokens(s: &str) -> Conv<Vec<Cow<'_, str>>> {
-    #[derive(PartialEq, Clone, Copy)]
-    enum State {
-        Space,
-        Word,
-        Quote(char),
-    }
-    let mut chars = s.char_indices();
-    let mut tokens = Vec::new();
-    let mut token = Token::at(0);
-    let mut state = State::Space;
-    let skip_line = |chars: &mut std::str::CharIndices<'_>| {
-        for (_, c) in chars.by_ref() {
-            if c == '\n' {
-                break;
+        let s = self.s;
+        let b = s.as_bytes();
+        loop {
+            match b.get(self.pos) {
+                None => return Ok(None),
+                Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
+                Some(b'#') => self.skip_line(),
+                Some(_) => break,
             }
         }
-    };
-    loop {
-        let next = chars.next();
-        let pos = next.map_or(s.len(), |(p, _)| p);
-        let c = next.map(|(_, c)| c);
-        match state {
-            State::Space => match c {
-                None => break,
-                Some(' ' | '\t' | '\r' | '\n') => {}
-                Some('#') => skip_line(&mut chars),
-                Some(c) if is_wordchar(c) => {
-                    token = Token::at(pos);
-                    state = State::Word;
-                }
-                Some(q @ ('\'' | '"')) => {
-                    token = Token::at(pos);
-                    state = State::Quote(q);
-                }
-                Some(c) => tokens.push(Cow::Borrowed(&s[pos..pos + c.len_utf8()])),
-            },
-            State::Quote(q) => match c {
-                None => return Err("No closing quotation".to_owned()),
-                Some(c) => {
-                    if c == q {
-                        let t = token.take();
-                        tokens.push(t.finish(s, pos + 1));
-                        state = State::Space;
-                    }
-                }
-            },
-            State::Word => match c {
+        let start = self.pos;
+        let first = b[start];
+        if first == b'\'' || first == b'"' {
+            return match b[start + 1..].iter().position(|&c| c == first) {
                 None => {
-                    let t = token.take();
-                    tokens.push(t.finish(s, pos));
-                    break;
+                    self.pos = b.len();
+                    Err("No closing quotation".to_owned())
                 }
-                Some(' ' | '\t' | '\r' | '\n') => {
-                    let t = token.take();
-                    tokens.push(t.finish(s, pos));
-                    state = State::Space;
+                Some(off) => {
+                    self.pos = start + off + 2;
+                    Ok(Some(Cow::Borrowed(&s[start..self.pos])))
                 }
-                Some('#') => {
-                    if token.spliced.is_none() {
-                        token.spliced = Some(s[token.start..pos].to_owned());
-                    }
-                    skip_line(&mut chars);
-                }
-                Some(c) if is_wordchar(c) || c == '\'' || c == '"' => {
-                    if let Some(text) = &mut token.spliced {
-                        text.push(c);
-                    }
-                }
-                Some(c) => {
-                    let t = token.take();
-                    tokens.push(t.finish(s, pos));
-                    tokens.push(Cow::Borrowed(&s[pos..pos + c.len_utf8()]));
-                    state = State::Space;
-                }
-            },
+            };
         }
+        if !is_wordchar(first) {
+            let t = self.char_at(start);
+            self.pos = start + t.len();
+            return Ok(Some(Cow::Borrowed(t)));
+        }
+        // A word: word characters and quotes, until white space or another character.
+        // A comment inside it is cut out, and the word goes on on the next line.
+        let mut spliced: Option<String> = None;
+        let mut piece = start;
+        self.pos += 1;
+        let end = loop {
+            match b.get(self.pos) {
+                None => break self.pos,
+                Some(&c) if is_wordchar(c) || c == b'\'' || c == b'"' => self.pos += 1,
+                Some(b' ' | b'\t' | b'\r' | b'\n') => {
+                    self.pos += 1;
+                    break self.pos - 1;
+                }
+                Some(b'#') => {
+                    spliced
+                        .get_or_insert_with(String::new)
+                        .push_str(&s[piece..self.pos]);
+                    self.skip_line();
+                    piece = self.pos;
+                }
+                Some(_) => {
+                    let t = self.char_at(self.pos);
+                    self.pending = Some(t);
+                    let end = self.pos;
+                    self.pos += t.len();
+                    break end;
+                }
+            }
+        };
+        Ok(Some(match spliced {
+            None => Cow::Borrowed(&s[start..end]),
+            Some(mut text) => {
+                text.push_str(&s[piece..end]);
+                Cow::Owned(text)
+            }
+        }))
     }
-    Ok(tokens)
 }
 
 #[cfg(test)]
@@ -501,6 +562,35 @@ mod tests {
             dict_of_key_value_pairs("PATH=/bin:/usr/bin"),
             Ok(vec![("PATH".into(), "/bin:/usr/bin".into())])
         );
+    }
+
+    #[test]
+    fn key_value_pairs_tokenize_as_python_shlex() {
+        // Expected values from Python Supervisor 4.3's `dict_of_key_value_pairs`.
+        let pairs = |s: &str| {
+            dict_of_key_value_pairs(s).map(|v| {
+                v.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+        };
+        let unexpected = |s: &str| Err(format!("Unexpected end of key/value pairs in value '{s}'"));
+        assert_eq!(pairs("A=b#c\nd,E=f"), Ok("A=bd|E=f".into()));
+        assert_eq!(pairs("A=1;B=2"), Ok("A=1|B=2".into()));
+        assert_eq!(pairs("A=\u{e9},B=2"), Ok("A=\u{e9}|B=2".into()));
+        assert_eq!(pairs("#c\nA=1"), Ok("A=1".into()));
+        assert_eq!(pairs("A==,B=1"), Ok("A==|B=1".into()));
+        assert_eq!(pairs(""), Ok(String::new()));
+        assert_eq!(pairs("A=x\"y\"z"), Ok("A=x\"y\"z".into()));
+        assert_eq!(pairs("A=1,B"), unexpected("A=1,B"));
+        assert_eq!(pairs("K=v w x,Y=2"), unexpected("K=v w x,Y=2"));
+        assert_eq!(pairs("A=1,,B=2"), unexpected("A=1,,B=2"));
+        assert_eq!(
+            pairs("A=\"a\"b\"c\",B=''"),
+            unexpected("A=\"a\"b\"c\",B=''")
+        );
+        assert_eq!(pairs("A=1 B=2 \"x"), Err("No closing quotation".into()));
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::fxhash::FxBuild;
+
 /// The process environment the configuration is expanded against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Environment {
@@ -370,14 +372,14 @@ impl FileSystem for MemFs {
 /// same few directories (and, on the real file system, a `stat` each time).
 pub(crate) struct DirCache<'a> {
     fs: &'a dyn FileSystem,
-    dirs: RefCell<HashMap<Vec<u8>, bool>>,
+    dirs: RefCell<HashMap<Vec<u8>, bool, FxBuild>>,
 }
 
 impl<'a> DirCache<'a> {
     pub(crate) fn new(fs: &'a dyn FileSystem) -> DirCache<'a> {
         DirCache {
             fs,
-            dirs: RefCell::new(HashMap::new()),
+            dirs: RefCell::new(HashMap::default()),
         }
     }
 }

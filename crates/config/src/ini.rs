@@ -651,7 +651,9 @@ impl Key {
         loop {
             let id = usize::from(KEY_SLOTS[slot]);
             let name = Key::NAMES.get(id)?;
-            if name.as_bytes().eq_ignore_ascii_case(b) {
+            if name.len() == b.len()
+                && (name.as_bytes() == b || name.as_bytes().eq_ignore_ascii_case(b))
+            {
                 return Some(Key::ALL[id]);
             }
             slot = (slot + 1) & (SLOT_COUNT - 1);

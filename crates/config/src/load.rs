@@ -156,11 +156,20 @@ struct Loader<'a, 't> {
     environ: Expansions,
     /// `[supervisord] environment`, shared by every process's environment.
     child_env: Arc<[(String, String)]>,
-    /// The expansion layers of `processes_inner`, kept between sections so that
-    /// their buffers are reused.
-    layers: [Expansions; 3],
+    /// The buffers of `processes_inner`, kept between sections for reuse.
+    scratch: Scratch,
     warnings: Vec<String>,
     infos: Vec<String>,
+}
+
+/// What `processes_inner` reuses from section to section: its expansion layers and
+/// the text of the current process's expanded `environment=`.
+#[derive(Default)]
+struct Scratch {
+    head: Expansions,
+    tail: Expansions,
+    cur: Expansions,
+    environment: String,
 }
 
 /// `saneget` of a raw value: expanded against `layers` (the first is the
@@ -437,9 +446,9 @@ impl<'t> Loader<'_, 't> {
         group_name: &str,
     ) -> Result<Vec<ProcessConfig>, ConfigError> {
         let mut warnings = Vec::new();
-        let mut layers = std::mem::take(&mut self.layers);
-        let processes = self.processes_inner(section, group_name, &mut layers, &mut warnings);
-        self.layers = layers;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let processes = self.processes_inner(section, group_name, &mut scratch, &mut warnings);
+        self.scratch = scratch;
         let processes = processes.map_err(|message| ConfigError::InSection {
             message,
             section: section.to_owned(),
@@ -461,7 +470,7 @@ impl<'t> Loader<'_, 't> {
         &self,
         section: &str,
         group_name: &str,
-        [head, tail, cur]: &mut [Expansions; 3],
+        scratch: &mut Scratch,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<ProcessConfig>, String> {
         let env = self.env;
@@ -469,6 +478,12 @@ impl<'t> Loader<'_, 't> {
         let environ = &self.environ;
         let view = View::new(&self.parser, section);
         let program_name = process_or_group_name(section.split_once(':').map_or("", |(_, n)| n))?;
+        let Scratch {
+            head,
+            tail,
+            cur,
+            environment: environment_text,
+        } = scratch;
         head.clear();
         tail.clear();
         head.set_str("here", &self.here);
@@ -533,17 +548,26 @@ impl<'t> Loader<'_, 't> {
                 Key::StderrLogfileMaxbytes,
             ],
         ];
-        let mut programs = Vec::new();
+        let count = usize::try_from(numprocs.max(0)).unwrap_or(usize::MAX);
+        let mut programs = Vec::with_capacity(count.min(1024));
         let end = numprocs_start.saturating_add(numprocs.max(0));
+        // Python adds these two names when the first process is made, after the
+        // section-wide options above were read without them.
+        let process_num_at = head.set_index("process_num", Value::Int(numprocs_start));
+        head.set("numprocs", Value::Int(numprocs));
         for process_num in numprocs_start..end {
-            head.set("process_num", Value::Int(process_num));
-            head.set("numprocs", Value::Int(numprocs));
+            head.set_at(process_num_at, Value::Int(process_num));
             cur.clear();
-            let environment = dict_of_key_value_pairs(&expand_in(
-                environment_str,
-                &[head, environ, tail, cur],
-                "environment",
-            )?)?;
+            let environment = if environment_str.contains('%') {
+                let text = &mut *environment_text;
+                text.clear();
+                let layers: [&Expansions; 4] = [head, environ, tail, cur];
+                py::format_layers_into(text, environment_str, &layers)
+                    .map_err(|e| expand_error(environment_str, &layers, "environment", e))?;
+                dict_of_key_value_pairs(text)?
+            } else {
+                dict_of_key_value_pairs(environment_str)?
+            };
             for (k, v) in &environment {
                 if environ.contains_joined("ENV_", k) {
                     cur.set_joined_str("ENV_", k, v);
@@ -964,7 +988,7 @@ pub fn load(path: &Path, env: &Environment, fs: &dyn FileSystem) -> Result<Confi
         parser,
         environ: environ_expansions(env),
         child_env: Arc::default(),
-        layers: Default::default(),
+        scratch: Scratch::default(),
         warnings: Vec::new(),
         infos: Vec::new(),
     };
@@ -1020,7 +1044,7 @@ pub fn load_client(
         parser,
         environ: environ_expansions(env),
         child_env: Arc::default(),
-        layers: Default::default(),
+        scratch: Scratch::default(),
         warnings: Vec::new(),
         infos: Vec::new(),
     };

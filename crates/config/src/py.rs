@@ -14,17 +14,23 @@ pub use supervisor_types::py_repr as repr;
 pub fn strip(s: &str) -> &str {
     let b = s.as_bytes();
     // Nothing to strip when both ends are ASCII and not white space (the usual case).
-    let plain = |c: u8| c.is_ascii() && !is_space(char::from(c));
     match (b.first(), b.last()) {
-        (Some(&f), Some(&l)) if plain(f) && plain(l) => s,
+        (Some(&f), Some(&l)) if is_plain_ascii(f) && is_plain_ascii(l) => s,
         _ => s.trim_matches(is_space),
     }
+}
+
+/// Whether `b` is an ASCII byte that Python's `str.isspace` rejects (the ASCII white
+/// space is `\t`–`\r`, `\x1c`–`\x1f` and the space).
+#[inline]
+pub(crate) fn is_plain_ascii(b: u8) -> bool {
+    b.is_ascii() && !matches!(b, b'\t'..=b'\r' | 0x1c..=b' ')
 }
 
 /// Python's `str.rstrip()` with no argument.
 pub(crate) fn rstrip(s: &str) -> &str {
     match s.as_bytes().last() {
-        Some(&l) if l.is_ascii() && !is_space(char::from(l)) => s,
+        Some(&l) if is_plain_ascii(l) => s,
         _ => s.trim_end_matches(is_space),
     }
 }
@@ -95,6 +101,11 @@ pub(crate) enum IntError {
 
 /// [`int`] without building the error text.
 pub(crate) fn parse_int(s: &str, base: u32) -> Result<i64, IntError> {
+    // The usual text: up to 18 decimal digits, which cannot overflow.
+    let b = s.as_bytes();
+    if base == 10 && !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        return Ok(b.iter().fold(0, |v, &d| v * 10 + i64::from(d - b'0')));
+    }
     let t = strip(s);
     let (neg, rest) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -167,8 +178,81 @@ impl Value {
 pub struct Expansions {
     /// The entries; only the first `live` are in the mapping, the rest are spare
     /// buffers.
-    slots: Vec<(String, Value)>,
+    slots: Vec<Slot>,
     live: usize,
+    /// The union of the live names' [`Tag::bit`]s: a lookup skips a mapping whose
+    /// filter lacks the name's bit.
+    filter: u64,
+}
+
+/// One name and its value; `tag` is [`Tag`] of the name, compared before the text.
+#[derive(Clone, PartialEq, Eq)]
+struct Slot {
+    name: String,
+    tag: Tag,
+    value: Value,
+}
+
+/// A name's length and first 8 bytes: equal tags mean equal names when the names
+/// are at most 8 bytes long, and a cheap mismatch otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct Tag {
+    len: usize,
+    head: u64,
+}
+
+impl Tag {
+    /// The tag of the name `prefix` followed by `rest`.
+    fn of_parts(prefix: &[u8], rest: &[u8]) -> Tag {
+        let mut head = [0u8; 8];
+        let mut k = 0;
+        for &b in prefix.iter().take(8) {
+            head[k] = b;
+            k += 1;
+        }
+        for &b in rest.iter().take(8 - k) {
+            head[k] = b;
+            k += 1;
+        }
+        Tag {
+            len: prefix.len() + rest.len(),
+            head: u64::from_le_bytes(head),
+        }
+    }
+
+    /// One bit chosen by the length and the first bytes, for [`Expansions`]' filter.
+    #[inline]
+    fn bit(self) -> u64 {
+        let h = (self.head ^ (self.len as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        1 << (h >> 58)
+    }
+
+    fn of(name: &str) -> Tag {
+        match name.as_bytes().first_chunk::<8>() {
+            Some(head) => Tag {
+                len: name.len(),
+                head: u64::from_le_bytes(*head),
+            },
+            None => Tag::of_parts(name.as_bytes(), &[]),
+        }
+    }
+}
+
+impl Slot {
+    /// Whether this slot's name is `name`, whose tag is `tag`.
+    #[inline]
+    fn is(&self, tag: Tag, name: &str) -> bool {
+        self.tag == tag && (tag.len <= 8 || self.name.as_bytes()[8..] == name.as_bytes()[8..])
+    }
+
+    /// Whether this slot's name is `prefix` followed by `rest`, whose tag is `tag`.
+    fn is_joined(&self, tag: Tag, prefix: &str, rest: &str) -> bool {
+        self.tag == tag
+            && (tag.len <= 8 || {
+                let n = self.name.as_bytes();
+                n.starts_with(prefix.as_bytes()) && n.ends_with(rest.as_bytes())
+            })
+    }
 }
 
 impl Expansions {
@@ -177,31 +261,54 @@ impl Expansions {
         Self::default()
     }
 
-    fn entries(&self) -> &[(String, Value)] {
+    fn entries(&self) -> &[Slot] {
         &self.slots[..self.live]
     }
 
-    fn entries_mut(&mut self) -> &mut [(String, Value)] {
+    fn entries_mut(&mut self) -> &mut [Slot] {
         &mut self.slots[..self.live]
     }
 
     /// Appends an entry, reusing a spare slot's buffers when there is one.
     fn push_with(&mut self, name: impl FnOnce(&mut String), value: ValueRef<'_>) {
         if self.live == self.slots.len() {
-            self.slots.push((String::new(), Value::Int(0)));
+            self.slots.push(Slot {
+                name: String::new(),
+                tag: Tag::default(),
+                value: Value::Int(0),
+            });
         }
         let slot = &mut self.slots[self.live];
-        slot.0.clear();
-        name(&mut slot.0);
-        value.store(&mut slot.1);
+        slot.name.clear();
+        name(&mut slot.name);
+        slot.tag = Tag::of(&slot.name);
+        self.filter |= slot.tag.bit();
+        value.store(&mut slot.value);
         self.live += 1;
     }
 
     fn set_ref(&mut self, name: &str, value: ValueRef<'_>) {
-        match self.entries_mut().iter_mut().find(|(k, _)| k == name) {
-            Some(slot) => value.store(&mut slot.1),
+        let tag = Tag::of(name);
+        match self.entries_mut().iter_mut().find(|s| s.is(tag, name)) {
+            Some(slot) => value.store(&mut slot.value),
             None => self.push_with(|k| k.push_str(name), value),
         }
+    }
+
+    /// Sets `name` to `value` and returns its position, for [`Expansions::set_at`].
+    pub(crate) fn set_index(&mut self, name: &str, value: Value) -> usize {
+        self.set(name, value);
+        let tag = Tag::of(name);
+        self.entries()
+            .iter()
+            .position(|s| s.is(tag, name))
+            .unwrap_or_default()
+    }
+
+    /// Sets the value of the entry at `index` (a position [`Expansions::set_index`]
+    /// returned, with no [`Expansions::clear`] since).
+    pub(crate) fn set_at(&mut self, index: usize, value: Value) {
+        ValueRef::of(&value).store(&mut self.entries_mut()[index].value);
     }
 
     /// Sets `name` to a string value.
@@ -216,35 +323,49 @@ impl Expansions {
 
     /// Copies every entry of `other` into `self`, as `dict.update`.
     pub fn update(&mut self, other: &Expansions) {
-        for (k, v) in other.entries() {
-            self.set_ref(k, ValueRef::of(v));
+        for s in other.entries() {
+            self.set_ref(&s.name, ValueRef::of(&s.value));
         }
     }
 
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
+        self.get_tagged(Tag::of(name), name)
+    }
+
+    #[inline(always)]
+    fn get_tagged(&self, tag: Tag, name: &str) -> Option<&Value> {
+        if self.filter & tag.bit() == 0 {
+            return None;
+        }
         self.entries()
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+            .find(|s| s.is(tag, name))
+            .map(|s| &s.value)
     }
 
     /// Whether the name `{prefix}{rest}` is set.
     pub(crate) fn contains_joined(&self, prefix: &str, rest: &str) -> bool {
-        self.entries()
-            .iter()
-            .any(|(k, _)| is_joined(k, prefix, rest))
+        let tag = Tag::of_parts(prefix.as_bytes(), rest.as_bytes());
+        self.filter & tag.bit() != 0
+            && self
+                .entries()
+                .iter()
+                .any(|s| s.is_joined(tag, prefix, rest))
     }
 
     /// Sets the name `{prefix}{rest}` to a string value, reusing the existing name and
     /// buffer when there is one.
     pub(crate) fn set_joined_str(&mut self, prefix: &str, rest: &str, value: &str) {
+        let tag = Tag::of_parts(prefix.as_bytes(), rest.as_bytes());
+        let maybe_present = self.filter & tag.bit() != 0;
         match self
             .entries_mut()
             .iter_mut()
-            .find(|(k, _)| is_joined(k, prefix, rest))
+            .filter(|_| maybe_present)
+            .find(|s| s.is_joined(tag, prefix, rest))
         {
-            Some(slot) => ValueRef::Str(value).store(&mut slot.1),
+            Some(slot) => ValueRef::Str(value).store(&mut slot.value),
             None => self.push_with(
                 |k| {
                     k.push_str(prefix);
@@ -258,11 +379,12 @@ impl Expansions {
     /// Removes every entry, keeping the buffers for later insertions.
     pub fn clear(&mut self) {
         self.live = 0;
+        self.filter = 0;
     }
 
     /// The names, in insertion order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries().iter().map(|(k, _)| k.as_str())
+        self.entries().iter().map(|s| s.name.as_str())
     }
 
     /// The names, sorted as Python's `list.sort`.
@@ -274,13 +396,13 @@ impl Expansions {
 
     fn repr(&self) -> String {
         let mut out = String::from("{");
-        for (i, (k, v)) in self.entries().iter().enumerate() {
+        for (i, s) in self.entries().iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&repr(k));
+            out.push_str(&repr(&s.name));
             out.push_str(": ");
-            out.push_str(&v.repr());
+            out.push_str(&s.value.repr());
         }
         out.push('}');
         out
@@ -298,7 +420,7 @@ impl Eq for Expansions {}
 impl std::fmt::Debug for Expansions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
-            .entries(self.entries().iter().map(|(k, v)| (k, v)))
+            .entries(self.entries().iter().map(|s| (&s.name, &s.value)))
             .finish()
     }
 }
@@ -327,11 +449,6 @@ impl<'a> ValueRef<'a> {
     }
 }
 
-/// Whether `name` is `prefix` followed by `rest`.
-fn is_joined(name: &str, prefix: &str, rest: &str) -> bool {
-    name.len() == prefix.len() + rest.len() && name.starts_with(prefix) && name.ends_with(rest)
-}
-
 /// Why `format % mapping` failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FormatError {
@@ -354,7 +471,8 @@ struct Layers<'a>(&'a [&'a Expansions]);
 
 impl<'a> Layers<'a> {
     fn get(&self, name: &str) -> Option<&'a Value> {
-        self.0.iter().rev().find_map(|m| m.get(name))
+        let tag = Tag::of(name);
+        self.0.iter().rev().find_map(|m| m.get_tagged(tag, name))
     }
 
     fn merged(&self) -> Expansions {
@@ -403,52 +521,98 @@ pub fn format_over(fmt: &str, base: &Expansions, over: &Expansions) -> Result<St
 /// each next in turn (later ones win; a name keeps its first position), without
 /// building that union.
 pub fn format_layers(fmt: &str, layers: &[&Expansions]) -> Result<String, FormatError> {
+    let mut out = String::with_capacity(fmt.len() + 16);
+    format_layers_into(&mut out, fmt, layers)?;
+    Ok(out)
+}
+
+/// [`format_layers`] appending to `out` (which holds a partial result on error).
+pub(crate) fn format_layers_into(
+    out: &mut String,
+    fmt: &str,
+    layers: &[&Expansions],
+) -> Result<(), FormatError> {
     let map = Layers(layers);
     let bytes = fmt.as_bytes();
     let n = bytes.len();
-    let mut out = String::with_capacity(fmt.len() + 16);
     let mut i = 0;
     let mut avail: Option<Arg<'_>> = Some(Arg::Dict(map));
     let bad = |m: &str| FormatError::Bad(m.to_owned());
     let not_enough = || bad("not enough arguments for format string");
     let incomplete = || bad("incomplete format");
     loop {
-        match fmt[i..].find('%') {
-            None => {
-                out.push_str(&fmt[i..]);
-                return Ok(out);
-            }
-            Some(off) => {
-                out.push_str(&fmt[i..i + off]);
-                i += off + 1;
-            }
+        // Format texts are short: a plain loop beats a `memchr` call here.
+        let literal = i;
+        while i < n && bytes[i] != b'%' {
+            i += 1;
         }
+        out.push_str(&fmt[literal..i]);
+        if i == n {
+            return Ok(());
+        }
+        i += 1;
         if i < n && bytes[i] == b'%' {
             out.push('%');
             i += 1;
             continue;
         }
         if i < n && bytes[i] == b'(' {
-            let mut depth = 1;
             let start = i + 1;
-            let mut j = start;
-            while j < n && depth > 0 {
-                match bytes[j] {
-                    b'(' => depth += 1,
-                    b')' => depth -= 1,
-                    _ => {}
+            // The key ends at the `)` that balances the `(`; nested parentheses are
+            // rare, so find the first of either before counting.
+            let mut j = match bytes[start..].iter().position(|&b| b == b')' || b == b'(') {
+                Some(off) => start + off,
+                None => return Err(bad("incomplete format key")),
+            };
+            let mut depth = 1;
+            loop {
+                match bytes.get(j) {
+                    None => return Err(bad("incomplete format key")),
+                    Some(b'(') => depth += 1,
+                    Some(b')') => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    Some(_) => {}
                 }
                 j += 1;
             }
-            if depth > 0 {
-                return Err(bad("incomplete format key"));
+            let key = &fmt[start..j];
+            let Some(v) = map.get(key) else {
+                return Err(FormatError::MissingName(key.to_owned()));
+            };
+            i = j + 1;
+            // The usual forms, `%(name)s` and `%(name)0Nd`, skip the general parser.
+            match (bytes.get(i), v) {
+                (Some(b's'), Value::Str(s)) => {
+                    out.push_str(s);
+                    avail = None;
+                    i += 1;
+                    continue;
+                }
+                (Some(b's'), Value::Int(v)) => {
+                    push_int(out, *v, &Spec::default());
+                    avail = None;
+                    i += 1;
+                    continue;
+                }
+                (Some(b'0'), Value::Int(v))
+                    if let Some(&[_, w @ b'1'..=b'9', b'd']) = bytes.get(i..i + 3) =>
+                {
+                    let spec = Spec {
+                        zero: true,
+                        width: Some(usize::from(w - b'0')),
+                        ..Spec::default()
+                    };
+                    push_int(out, *v, &spec);
+                    avail = None;
+                    i += 3;
+                    continue;
+                }
+                _ => avail = Some(Arg::Value(v)),
             }
-            let key = &fmt[start..j - 1];
-            match map.get(key) {
-                Some(v) => avail = Some(Arg::Value(v)),
-                None => return Err(FormatError::MissingName(key.to_owned())),
-            }
-            i = j;
         }
         let mut spec = Spec::default();
         while i < n {
@@ -523,11 +687,11 @@ pub fn format_layers(fmt: &str, layers: &[&Expansions]) -> Result<String, Format
         let plain = spec.width.is_none() && spec.prec.is_none();
         match (conv, &arg) {
             ('s', Arg::Value(Value::Str(v))) if plain => out.push_str(v),
-            ('s', Arg::Value(Value::Int(v))) if plain => push_int(&mut out, *v, &Spec::default()),
+            ('s', Arg::Value(Value::Int(v))) if plain => push_int(out, *v, &Spec::default()),
             ('d' | 'i' | 'u', Arg::Value(Value::Int(v)))
                 if spec.prec.is_none() && !spec.plus && !spec.blank =>
             {
-                push_int(&mut out, *v, &spec);
+                push_int(out, *v, &spec);
             }
             _ => out.push_str(&convert(conv, &spec, &arg)?),
         }
@@ -552,20 +716,26 @@ fn push_int(out: &mut String, v: i64, spec: &Spec) {
     let digits = &digits[start..];
     let len = digits.len() + usize::from(v < 0);
     let fill = spec.width.unwrap_or(0).saturating_sub(len);
-    let spaces = |out: &mut String| out.extend(std::iter::repeat_n(' ', fill));
+    let pad = |out: &mut String, c: char| {
+        for _ in 0..fill {
+            out.push(c);
+        }
+    };
     if !spec.left && !spec.zero {
-        spaces(out);
+        pad(out, ' ');
     }
     if v < 0 {
         out.push('-');
     }
     if spec.zero && !spec.left {
-        out.extend(std::iter::repeat_n('0', fill));
+        pad(out, '0');
     }
     // The digits are ASCII.
-    out.extend(digits.iter().map(|&d| char::from(d)));
+    for &d in digits {
+        out.push(char::from(d));
+    }
     if spec.left {
-        spaces(out);
+        pad(out, ' ');
     }
 }
 
