@@ -142,7 +142,7 @@ pub fn signal_number(s: &str) -> Conv<i32> {
         Err(IntError::OutOfRange) => return Err(bad_number()),
         // Python's int() refused the text, so Rust's integer parse refuses it too and
         // the types crate reads it as a name.
-        Err(IntError::Invalid) => match ascii_upper(s) {
+        Err(IntError::Invalid) => match ascii_signal_name(s) {
             Some((buf, len)) => {
                 supervisor_types::signal_number(std::str::from_utf8(&buf[..len]).unwrap_or(s))
             }
@@ -155,18 +155,22 @@ pub fn signal_number(s: &str) -> Conv<i32> {
     })
 }
 
-/// `str.upper` of a short ASCII text without white space (so `str.strip` leaves it
-/// alone), in a buffer: the usual signal name without an allocation.
-fn ascii_upper(s: &str) -> Option<([u8; 16], usize)> {
+/// The signal name Python looks up for a short ASCII text without white space (so
+/// `str.strip` leaves it alone): `str.upper`, with `SIG` put in front unless it starts
+/// so, in a buffer instead of two allocations.
+fn ascii_signal_name(s: &str) -> Option<([u8; 24], usize)> {
     let b = s.as_bytes();
     if b.len() > 16 || !b.iter().all(|&c| py::is_plain_ascii(c)) {
         return None;
     }
-    let mut buf = [0u8; 16];
-    for (d, c) in buf.iter_mut().zip(b) {
+    let mut buf = [0u8; 24];
+    let prefixed = !(b.len() >= 3 && b[..3].eq_ignore_ascii_case(b"SIG"));
+    let start = if prefixed { 3 } else { 0 };
+    buf[..3].copy_from_slice(b"SIG");
+    for (d, c) in buf[start..].iter_mut().zip(b) {
         *d = c.to_ascii_uppercase();
     }
-    Some((buf, b.len()))
+    Some((buf, start + b.len()))
 }
 
 /// `process_or_group_name`: stripped; no space, `:` or `/`.
@@ -326,10 +330,27 @@ fn resolve<'p>(p: &'p str, env: &Environment) -> Cow<'p, Path> {
 /// the token after each value is skipped whatever it is, quotes are stripped from both
 /// ends of values only, `#` starts a comment that runs to the end of the line.
 pub fn dict_of_key_value_pairs(s: &str) -> Conv<Vec<(String, String)>> {
-    let mut lexer = Shlex::new(s);
     // Each pair has an `=` token: a capacity that holds them all.
-    let mut out: Vec<(String, String)> =
-        Vec::with_capacity(s.bytes().filter(|&b| b == b'=').count());
+    let mut out: Vec<(String, String)> = Vec::with_capacity(equal_signs(s));
+    key_value_pairs(s, |key, value| {
+        match out.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => value.clone_into(&mut slot.1),
+            None => out.push((key.to_owned(), value.to_owned())),
+        }
+    })?;
+    Ok(out)
+}
+
+/// How many `=` bytes `s` holds: at least as many as its key/value pairs.
+pub(crate) fn equal_signs(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'=').count()
+}
+
+/// [`dict_of_key_value_pairs`] handing each pair to `put` (in order; a repeated key
+/// is handed again) instead of building the dictionary. Names and values are slices
+/// of `s` (a comment spliced out of one aside), so they add up to at most its length.
+pub(crate) fn key_value_pairs(s: &str, mut put: impl FnMut(&str, &str)) -> Conv<()> {
+    let mut lexer = Shlex::new(s);
     // Python lists every token before pairing them, so a quoting error anywhere wins
     // over a pairing error.
     let unexpected = |lexer: &mut Shlex<'_>| {
@@ -345,15 +366,11 @@ pub fn dict_of_key_value_pairs(s: &str) -> Conv<Vec<(String, String)>> {
         if eq != "=" {
             return unexpected(&mut lexer);
         }
-        let value = strip_quotes(&value);
-        match out.iter_mut().find(|(k, _)| *k == *key) {
-            Some(slot) => value.clone_into(&mut slot.1),
-            None => out.push((key.into_owned(), value.to_owned())),
-        }
+        put(&key, strip_quotes(&value));
         // The token after a pair (normally `,`) is dropped unread.
         lexer.next_token()?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Python's `str.strip('\'"')`.

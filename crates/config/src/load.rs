@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use crate::datatypes::{
     auto_restart, boolean, byte_size, colon_separated_user_group, dict_of_key_value_pairs,
-    existing_directory, existing_dirpath, gid_for_uid, inet_address, integer, list_of_exitcodes,
-    list_of_strings, logfile_name, logging_level, name_to_uid, octal_type, port_number,
-    process_or_group_name, signal_number,
+    equal_signs, existing_directory, existing_dirpath, gid_for_uid, inet_address, integer,
+    key_value_pairs, list_of_exitcodes, list_of_strings, logfile_name, logging_level, name_to_uid,
+    octal_type, port_number, process_or_group_name, signal_number,
 };
 use crate::error::ConfigError;
 use crate::glob::glob;
@@ -558,17 +558,23 @@ impl<'t> Loader<'_, 't> {
         for process_num in numprocs_start..end {
             head.set_at(process_num_at, Value::Int(process_num));
             cur.clear();
-            let environment = if environment_str.contains('%') {
+            let environment_str: &str = if environment_str.contains('%') {
                 let text = &mut *environment_text;
                 text.clear();
                 let layers: [&Expansions; 4] = [head, environ, tail, cur];
                 py::format_layers_into(text, environment_str, &layers)
                     .map_err(|e| expand_error(environment_str, &layers, "environment", e))?;
-                dict_of_key_value_pairs(text)?
+                text
             } else {
-                dict_of_key_value_pairs(environment_str)?
+                environment_str
             };
-            for (k, v) in &environment {
+            let mut environment = ProcessEnvironment::with_capacity(
+                self.child_env.clone(),
+                environment_str.len(),
+                equal_signs(environment_str),
+            );
+            key_value_pairs(environment_str, |k, v| environment.set_own(k, v))?;
+            for (k, v) in environment.own() {
                 if environ.contains_joined("ENV_", k) {
                     cur.set_joined_str("ENV_", k, v);
                 } else {
@@ -652,7 +658,7 @@ impl<'t> Loader<'_, 't> {
                 killasgroup,
                 exitcodes: exitcodes.clone(),
                 redirect_stderr,
-                environment: ProcessEnvironment::new(self.child_env.clone(), environment),
+                environment,
                 serverurl: serverurl.clone(),
             });
         }

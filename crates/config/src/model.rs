@@ -232,25 +232,64 @@ pub enum GroupKind {
 #[derive(Clone, Debug, Default)]
 pub struct ProcessEnvironment {
     shared: Arc<[(String, String)]>,
-    own: Vec<(String, String)>,
+    /// The program's own pairs, names and values back to back (two allocations per
+    /// process instead of one per string).
+    own_text: String,
+    /// Where each own pair's name and value end in `own_text`.
+    own_ends: Vec<(usize, usize)>,
 }
 
 impl ProcessEnvironment {
     /// The `shared` pairs overlaid with `own`. Names are unique within each (as the
     /// parser makes them); a repeated name in `own` keeps its first position and its
     /// last value.
-    pub fn new(shared: Arc<[(String, String)]>, mut own: Vec<(String, String)>) -> Self {
-        let mut i = 0;
-        while i < own.len() {
-            match own[..i].iter().position(|(k, _)| *k == own[i].0) {
-                Some(first) => {
-                    let (_, v) = own.remove(i);
-                    own[first].1 = v;
+    pub fn new(shared: Arc<[(String, String)]>, own: Vec<(String, String)>) -> Self {
+        let text = own.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let mut env = ProcessEnvironment::with_capacity(shared, text, own.len());
+        for (k, v) in &own {
+            env.set_own(k, v);
+        }
+        env
+    }
+
+    /// An environment with no own pairs yet, with room for `pairs` of them whose
+    /// names and values add up to `text` bytes.
+    pub(crate) fn with_capacity(
+        shared: Arc<[(String, String)]>,
+        text: usize,
+        pairs: usize,
+    ) -> Self {
+        ProcessEnvironment {
+            shared,
+            own_text: String::with_capacity(text),
+            own_ends: Vec::with_capacity(pairs),
+        }
+    }
+
+    /// Sets an own pair: a new name goes last, a known one keeps its place.
+    pub(crate) fn set_own(&mut self, name: &str, value: &str) {
+        let existing = self.own().position(|(k, _)| k == name);
+        match existing {
+            None => {
+                self.own_text.push_str(name);
+                let name_end = self.own_text.len();
+                self.own_text.push_str(value);
+                self.own_ends.push((name_end, self.own_text.len()));
+            }
+            Some(i) => {
+                // Rare (a name repeated in one `environment=`): rebuild.
+                let mut pairs: Vec<(String, String)> = self
+                    .own()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                value.clone_into(&mut pairs[i].1);
+                self.own_text.clear();
+                self.own_ends.clear();
+                for (k, v) in &pairs {
+                    self.set_own(k, v);
                 }
-                None => i += 1,
             }
         }
-        ProcessEnvironment { shared, own }
     }
 
     /// The value a child gets for `name`.
@@ -270,12 +309,12 @@ impl ProcessEnvironment {
 
     /// How many names there are.
     pub fn len(&self) -> usize {
-        self.shared.len() + self.own.iter().filter(|(k, _)| !self.in_shared(k)).count()
+        self.shared.len() + self.own().filter(|(k, _)| !self.in_shared(k)).count()
     }
 
     /// Whether there are no names at all.
     pub fn is_empty(&self) -> bool {
-        self.shared.is_empty() && self.own.is_empty()
+        self.shared.is_empty() && self.own_ends.is_empty()
     }
 
     /// The pairs as owned strings, in iteration order.
@@ -290,16 +329,22 @@ impl ProcessEnvironment {
         &self.shared
     }
 
-    /// The program's own pairs.
-    pub fn own(&self) -> &[(String, String)] {
-        &self.own
+    /// The program's own pairs, in their order.
+    pub fn own(&self) -> impl Iterator<Item = (&str, &str)> {
+        (0..self.own_ends.len()).map(|i| self.own_pair(i))
+    }
+
+    fn own_pair(&self, i: usize) -> (&str, &str) {
+        let start = i.checked_sub(1).map_or(0, |p| self.own_ends[p].1);
+        let (name_end, value_end) = self.own_ends[i];
+        (
+            &self.own_text[start..name_end],
+            &self.own_text[name_end..value_end],
+        )
     }
 
     fn own_value(&self, name: &str) -> Option<&str> {
-        self.own
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.own().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
     fn in_shared(&self, name: &str) -> bool {
@@ -336,13 +381,13 @@ impl<'a> Iterator for EnvIter<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let env = self.env;
-        while self.pos < env.shared.len() + env.own.len() {
+        while self.pos < env.shared.len() + env.own_ends.len() {
             let i = self.pos;
             self.pos += 1;
             match env.shared.get(i) {
                 Some((k, v)) => return Some((k, env.own_value(k).unwrap_or(v))),
                 None => {
-                    let (k, v) = &env.own[i - env.shared.len()];
+                    let (k, v) = env.own_pair(i - env.shared.len());
                     if !env.in_shared(k) {
                         return Some((k, v));
                     }
@@ -542,6 +587,7 @@ mod tests {
             (3, Some("4"), None)
         );
         assert!(Arc::ptr_eq(env.shared(), &shared));
+        assert_eq!(env.own().collect::<Vec<_>>(), [("B", "x"), ("C", "4")]);
         assert!(ProcessEnvironment::default().is_empty());
     }
 
