@@ -174,10 +174,10 @@ fn ascii_signal_name(s: &str) -> Option<([u8; 24], usize)> {
 }
 
 /// `process_or_group_name`: stripped; no space, `:` or `/`.
-pub fn process_or_group_name(s: &str) -> Conv<String> {
+pub fn process_or_group_name(s: &str) -> Conv<&str> {
     let stripped = py::strip(s);
     if !stripped.bytes().any(|b| matches!(b, b' ' | b':' | b'/')) {
-        return Ok(stripped.to_owned());
+        return Ok(stripped);
     }
     for c in [' ', ':', '/'] {
         if stripped.contains(c) {
@@ -188,7 +188,7 @@ pub fn process_or_group_name(s: &str) -> Conv<String> {
             ));
         }
     }
-    Ok(stripped.to_owned())
+    Ok(stripped)
 }
 
 /// `port_number`: an integer in 1..=65535.
@@ -634,7 +634,7 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(process_or_group_name(" foo "), Ok("foo".into()));
+        assert_eq!(process_or_group_name(" foo "), Ok("foo"));
         assert_eq!(
             process_or_group_name("a:b").unwrap_err(),
             "Invalid name: 'a:b' because of character: ':'"

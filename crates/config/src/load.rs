@@ -232,6 +232,18 @@ impl<'a> View<'a> {
     ) -> Result<Cow<'a, str>, String> {
         Ok(self.get(key, layers)?.unwrap_or(Cow::Borrowed(default)))
     }
+
+    /// `convert` of the option (or `default`) when its text has no `%`, so that
+    /// expanding it changes nothing whatever the expansions; `None` otherwise.
+    fn fixed<T>(
+        &self,
+        key: Key,
+        default: &str,
+        convert: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<Result<T, String>> {
+        let raw = self.raw(key).unwrap_or(default);
+        (!raw.contains('%')).then(|| convert(raw))
+    }
 }
 
 impl<'t> Loader<'_, 't> {
@@ -548,6 +560,15 @@ impl<'t> Loader<'_, 't> {
                 Key::StderrLogfileMaxbytes,
             ],
         ];
+        // Options without `%` mean the same for every process: converted once here,
+        // their errors raised where Python reads them, inside the loop.
+        let fixed = CHANNELS.map(|[_, sy_key, backups_key, maxbytes_key]| {
+            (
+                view.fixed(backups_key, "10", integer),
+                view.fixed(maxbytes_key, "50MB", byte_size),
+                view.fixed(sy_key, "false", boolean),
+            )
+        });
         let count = usize::try_from(numprocs.max(0)).unwrap_or(usize::MAX);
         let mut programs = Vec::with_capacity(count.min(1024));
         let end = numprocs_start.saturating_add(numprocs.max(0));
@@ -593,9 +614,19 @@ impl<'t> Loader<'_, 't> {
                     None => Some(LogFile::Auto),
                     Some(v) => logfile_name(expand_owned(v, &dict, lf_name)?, env, fs)?,
                 };
-                let backups = integer(&view.get_or(backups_key, &sane, "10")?)?;
-                let maxbytes = byte_size(&view.get_or(maxbytes_key, &sane, "50MB")?)?;
-                let mut syslog = boolean(&view.get_or(sy_key, &sane, "false")?)?;
+                let (fixed_backups, fixed_maxbytes, fixed_syslog) = &fixed[slot];
+                let backups = match fixed_backups {
+                    Some(r) => r.clone()?,
+                    None => integer(&view.get_or(backups_key, &sane, "10")?)?,
+                };
+                let maxbytes = match fixed_maxbytes {
+                    Some(r) => r.clone()?,
+                    None => byte_size(&view.get_or(maxbytes_key, &sane, "50MB")?)?,
+                };
+                let mut syslog = match fixed_syslog {
+                    Some(r) => r.clone()?,
+                    None => boolean(&view.get_or(sy_key, &sane, "false")?)?,
+                };
                 let lf_val = match lf_val {
                     Some(v) => v,
                     None => {
@@ -681,7 +712,7 @@ impl<'t> Loader<'_, 't> {
             let Some(rest) = section.strip_prefix("group:") else {
                 continue;
             };
-            let group_name = process_or_group_name(rest)?;
+            let group_name = process_or_group_name(rest)?.to_owned();
             let programs =
                 list_of_strings(&self.get(section, Key::Programs, &here)?.unwrap_or_default());
             let priority = integer(&self.get_or(section, Key::Priority, &here, "999")?)?;
@@ -718,7 +749,7 @@ impl<'t> Loader<'_, 't> {
             if !section.starts_with("program:") || exclude.iter().any(|e| e == section) {
                 continue;
             }
-            let program_name = process_or_group_name(&section["program:".len()..])?;
+            let program_name = process_or_group_name(&section["program:".len()..])?.to_owned();
             let priority = integer(&self.get_or(section, Key::Priority, &here, "999")?)?;
             let processes = self.processes_from_section(section, &program_name)?;
             groups.push(GroupConfig {
@@ -788,7 +819,7 @@ impl<'t> Loader<'_, 't> {
             if !section.starts_with("fcgi-program:") || exclude.iter().any(|e| e == section) {
                 continue;
             }
-            let program_name = process_or_group_name(&section["fcgi-program:".len()..])?;
+            let program_name = process_or_group_name(&section["fcgi-program:".len()..])?.to_owned();
             let priority = integer(&self.get_or(section, Key::Priority, &here, "999")?)?;
             let proc_uid = match self.get(section, Key::User, &here)? {
                 None => None,

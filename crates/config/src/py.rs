@@ -472,7 +472,18 @@ struct Layers<'a>(&'a [&'a Expansions]);
 impl<'a> Layers<'a> {
     fn get(&self, name: &str) -> Option<&'a Value> {
         let tag = Tag::of(name);
-        self.0.iter().rev().find_map(|m| m.get_tagged(tag, name))
+        let bit = tag.bit();
+        for m in self.0.iter().rev() {
+            if m.filter & bit == 0 {
+                continue;
+            }
+            for s in m.entries() {
+                if s.is(tag, name) {
+                    return Some(&s.value);
+                }
+            }
+        }
+        None
     }
 
     fn merged(&self) -> Expansions {
@@ -560,10 +571,10 @@ pub(crate) fn format_layers_into(
             let start = i + 1;
             // The key ends at the `)` that balances the `(`; nested parentheses are
             // rare, so find the first of either before counting.
-            let mut j = match bytes[start..].iter().position(|&b| b == b')' || b == b'(') {
-                Some(off) => start + off,
-                None => return Err(bad("incomplete format key")),
-            };
+            let mut j = start;
+            while j < n && bytes[j] != b')' && bytes[j] != b'(' {
+                j += 1;
+            }
             let mut depth = 1;
             loop {
                 match bytes.get(j) {
