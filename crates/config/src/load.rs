@@ -499,7 +499,7 @@ impl<'t> Loader<'_, 't> {
         head.clear();
         tail.clear();
         head.set_str("here", &self.here);
-        head.set_str("program_name", &program_name);
+        head.set_str("program_name", program_name);
         head.set_str("host_node_name", &env.host_node_name);
         head.set_str("group_name", group_name);
         let get_or = |key: Key, default: &'static str| view.get_or(key, &[environ, head], default);
@@ -657,7 +657,7 @@ impl<'t> Loader<'_, 't> {
                     "program section {section} does not specify a command"
                 ));
             };
-            let name = expand_in(&process_name, &dict, "process_name")?.into_owned();
+            let name = expand_in(process_name, &dict, "process_name")?.into_owned();
             let [out, err] = logs;
             programs.push(ProcessConfig {
                 name,
