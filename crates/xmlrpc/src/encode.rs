@@ -81,12 +81,33 @@ fn encodebytes_into(out: &mut String, data: &[u8]) {
     }
 }
 
+/// Appends `n` in decimal without going through a temporary `String`.
+fn push_int(out: &mut String, n: i32) {
+    let mut digits = [0u8; 11];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        digits[at] = b'-';
+    }
+    // Only ASCII digits and '-' were written.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
 /// Appends one `<value>` element in Python's layout.
 pub(crate) fn write_value(out: &mut String, value: &Value) {
     match value {
         Value::Int(n) => {
             out.push_str("<value><int>");
-            out.push_str(&n.to_string());
+            push_int(out, *n);
             out.push_str("</int></value>\n");
         }
         Value::Bool(b) => {
@@ -230,6 +251,15 @@ mod tests {
         ]);
         let want = "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n<member>\n<name>name</name>\n<value><string>a&lt;&amp;&gt;\"'</string></value>\n</member>\n<member>\n<name>pid</name>\n<value><int>1</int></value>\n</member>\n<member>\n<name>ok</name>\n<value><boolean>1</boolean></value>\n</member>\n<member>\n<name>f</name>\n<value><double>1.5</double></value>\n</member>\n<member>\n<name>arr</name>\n<value><array><data>\n</data></array></value>\n</member>\n<member>\n<name>s</name>\n<value><struct>\n</struct></value>\n</member>\n<member>\n<name>n</name>\n<value><nil/></value></member>\n<member>\n<name>dt</name>\n<value><dateTime.iso8601>20240101T10:00:00</dateTime.iso8601></value>\n</member>\n<member>\n<name>b</name>\n<value><base64>\naGkA\n</base64></value>\n</member>\n</struct></value>\n</param>\n</params>\n</methodResponse>\n";
         assert_eq!(encode_response(&v), want);
+    }
+
+    #[test]
+    fn ints_are_written_in_decimal() {
+        for n in [0, 7, 10, -1, -10, 123_456, i32::MIN, i32::MAX] {
+            let mut out = String::new();
+            push_int(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     #[test]
