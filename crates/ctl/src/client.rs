@@ -309,10 +309,7 @@ fn member<'v>(v: &'v Value, name: &str) -> Result<&'v Value, RpcError> {
 }
 
 fn string(v: &Value, name: &str) -> Result<String, RpcError> {
-    member(v, name)?
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| RpcError::protocol(format!("member {name:?} is not a string")))
+    string_ref(v, name).map(str::to_owned)
 }
 
 fn int(v: &Value, name: &str) -> Result<i64, RpcError> {
@@ -351,14 +348,38 @@ fn text(v: Value) -> Result<String, RpcError> {
     }
 }
 
-fn process_info(v: &Value) -> Result<ProcessInfo, RpcError> {
+fn string_ref<'v>(v: &'v Value, name: &str) -> Result<&'v str, RpcError> {
+    member(v, name)?
+        .as_str()
+        .ok_or_else(|| RpcError::protocol(format!("member {name:?} is not a string")))
+}
+
+/// Moves the string member `name` out of the struct `v`, leaving it empty; `v` was
+/// checked to hold it.
+fn take_string(v: &mut Value, name: &str) -> String {
+    match v.get_mut(name) {
+        Some(Value::String(s)) => std::mem::take(s),
+        _ => String::new(),
+    }
+}
+
+/// The fields of one process info struct. The strings are moved out, so a status
+/// listing of hundreds of processes copies none of them; every member is checked first,
+/// in the order the errors have always been reported.
+fn process_info(mut v: Value) -> Result<ProcessInfo, RpcError> {
+    string_ref(&v, "name")?;
+    string_ref(&v, "group")?;
+    let state = int(&v, "state")? as i32;
+    string_ref(&v, "statename")?;
+    string_ref(&v, "description")?;
+    let pid = int(&v, "pid")?;
     Ok(ProcessInfo {
-        name: string(v, "name")?,
-        group: string(v, "group")?,
-        state: int(v, "state")? as i32,
-        statename: string(v, "statename")?,
-        description: string(v, "description")?,
-        pid: int(v, "pid")?,
+        name: take_string(&mut v, "name"),
+        group: take_string(&mut v, "group"),
+        state,
+        statename: take_string(&mut v, "statename"),
+        description: take_string(&mut v, "description"),
+        pid,
     })
 }
 
@@ -410,13 +431,13 @@ impl Supervisor for XmlRpcClient {
 
     fn get_all_process_info(&mut self) -> Result<Vec<ProcessInfo>, RpcError> {
         array(self.call("supervisor.getAllProcessInfo", vec![])?)?
-            .iter()
+            .into_iter()
             .map(process_info)
             .collect()
     }
 
     fn get_process_info(&mut self, name: &str) -> Result<ProcessInfo, RpcError> {
-        process_info(&self.call("supervisor.getProcessInfo", vec![name.into()])?)
+        process_info(self.call("supervisor.getProcessInfo", vec![name.into()])?)
     }
 
     fn start_process(&mut self, name: &str) -> Result<(), RpcError> {

@@ -135,6 +135,14 @@ impl Value {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v)
     }
+
+    /// The member `name` for changing or moving out, if this is a `Struct` that has it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        match self {
+            Value::Struct(members) => members.iter_mut().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
 }
 
 impl From<i32> for Value {
