@@ -125,8 +125,8 @@ fn pipe_to_file(c: &mut Criterion) {
             writer.write_all(&chunk).unwrap();
             let mut left = PIPE_CHUNK;
             while left > 0 {
-                match file.splice_from(reader.as_fd(), CHUNK).unwrap() {
-                    Spliced::Moved(n) => left -= n,
+                match file.splice_from(reader.as_fd(), CHUNK, false).unwrap() {
+                    Spliced::Drained(n) => left -= n as usize,
                     other => panic!("splice answered {other:?}"),
                 }
             }

@@ -21,12 +21,14 @@ use supervisor_process::{Action, Event, ExitStatus, ProcessId, ProcessTable, Tim
 use supervisor_types::{LogLevel, SupervisorState};
 
 use crate::events::Output;
+use crate::pipesize::PipeBudget;
 use crate::reap::Termination;
 use crate::spawn::{self, SpawnRequest};
 
 /// How much one read of a child pipe takes (Supervisor reads 128 KiB too).
 const READ_CHUNK: usize = 128 * 1024;
-/// The most one splice(2) call moves from a child pipe to its log file.
+/// The most one splice(2) call moves from a child pipe to its log file: a grown pipe's
+/// whole content (see [`crate::pipesize`]).
 const SPLICE_CHUNK: usize = 1024 * 1024;
 
 /// Which output channel of a child a pipe carries.
@@ -55,6 +57,9 @@ pub struct Pipe {
     /// from the pipe to the log file with splice(2)); a splitter reads them into user
     /// space for `strip_ansi`, capture mode, debug echo or syslog.
     splitter: Option<OutputSplitter>,
+    /// `None` until the pipe proves busy; then the pages its growth took from the budget
+    /// (0 when it could not grow).
+    grown_pages: Option<usize>,
 }
 
 /// A process's configuration and what the daemon keeps for it across spawns.
@@ -103,6 +108,8 @@ pub struct Core {
     read_buf: Box<[u8]>,
     /// The sockets of the active FastCGI groups, by group name ([`crate::fcgi`]).
     pub(crate) fcgi: HashMap<String, crate::fcgi::SharedSocket>,
+    /// How much busy child pipes may still grow ([`crate::pipesize`]).
+    pipe_budget: PipeBudget,
 }
 
 impl Core {
@@ -125,6 +132,7 @@ impl Core {
             finished: None,
             read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
             fcgi: HashMap::new(),
+            pipe_budget: PipeBudget::from_system(),
             events: EventBus::new(&config.supervisord.identifier, Core::timestamp()),
             config,
             active: Vec::new(),
@@ -517,6 +525,7 @@ impl Core {
                     channel,
                     fd,
                     splitter,
+                    grown_pages: None,
                 },
             );
             if let Some(p) = self.procs.get_mut(&id) {
@@ -528,6 +537,7 @@ impl Core {
     /// Closes a child pipe: out of the poll and out of its process's list.
     fn remove_pipe(&mut self, token: Token) -> Option<ProcessId> {
         let pipe = self.pipes.remove(&token)?;
+        self.pipe_budget.release(pipe.grown_pages.unwrap_or(0));
         let _ = self
             .registry
             .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
@@ -565,9 +575,10 @@ impl Core {
         (!fast).then(|| OutputSplitter::new(capture.max(0) as usize, strip))
     }
 
-    /// Moves what a readable child pipe holds into the channel's log, until the pipe
-    /// would block. Closes the pipe at end of file.
-    pub fn read_pipe(&mut self, token: Token) {
+    /// Moves what a readable child pipe holds into the channel's log, until the pipe is
+    /// empty (or, once its writer `hung_up`, until end of file), growing a busy pipe.
+    /// Closes the pipe at end of file.
+    pub fn read_pipe(&mut self, token: Token, hung_up: bool) {
         let Some(pipe) = self.pipes.get_mut(&token) else {
             return;
         };
@@ -581,23 +592,22 @@ impl Core {
         let mut eof = false;
         let listener = pipe.channel == Channel::Stdout && self.events.is_listener(pipe.id);
         let strip = self.config.supervisord.strip_ansi;
+        let mut moved = 0;
         if pipe.splitter.is_none() {
-            loop {
-                let spliced = match log.as_deref_mut() {
-                    Some(log) => log.splice_from(pipe.fd.as_fd(), SPLICE_CHUNK),
-                    None => Ok(Spliced::Unsupported),
-                };
-                match spliced {
-                    Ok(Spliced::Moved(_)) => continue,
-                    Ok(Spliced::WouldBlock) => return,
-                    Ok(Spliced::Eof) => {
-                        eof = true;
-                        break;
+            let spliced = match log.as_deref_mut() {
+                Some(log) => log.splice_from(pipe.fd.as_fd(), SPLICE_CHUNK, hung_up),
+                None => Ok(Spliced::Unsupported),
+            };
+            match spliced {
+                Ok(Spliced::Drained(n)) => {
+                    if pipe.grown_pages.is_none() {
+                        pipe.grown_pages = self.pipe_budget.grow_if_busy(pipe.fd.as_fd(), n);
                     }
-                    Ok(Spliced::Unsupported) | Err(_) => {
-                        pipe.splitter = Some(OutputSplitter::new(0, false));
-                        break;
-                    }
+                    return;
+                }
+                Ok(Spliced::Eof(_)) => eof = true,
+                Ok(Spliced::Unsupported) | Err(_) => {
+                    pipe.splitter = Some(OutputSplitter::new(0, false));
                 }
             }
         }
@@ -613,7 +623,10 @@ impl Core {
                         eof = true;
                         splitter.finish(&mut pieces);
                     }
-                    Ok(n) => splitter.feed(&buf[..n], &mut pieces),
+                    Ok(n) => {
+                        moved += n as u64;
+                        splitter.feed(&buf[..n], &mut pieces);
+                    }
                     Err(nix::errno::Errno::EINTR) => continue,
                     Err(nix::errno::Errno::EAGAIN) => break,
                     Err(_) => {
@@ -643,6 +656,9 @@ impl Core {
                         Piece::CommEvent(data) => steps.push(Step::Event(Output::Comm(data))),
                     }
                 }
+            }
+            if !eof && pipe.grown_pages.is_none() {
+                pipe.grown_pages = self.pipe_budget.grow_if_busy(pipe.fd.as_fd(), moved);
             }
         }
         if self.logger.is_enabled(LogLevel::Debug) && !echo.is_empty() {
@@ -726,7 +742,7 @@ impl Core {
             .map(|p| p.pipe_tokens.clone())
             .unwrap_or_default();
         for token in tokens {
-            self.read_pipe(token);
+            self.read_pipe(token, true);
             self.remove_pipe(token);
         }
     }

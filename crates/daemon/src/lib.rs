@@ -17,6 +17,7 @@ mod host;
 mod listen;
 mod logtail;
 mod net;
+mod pipesize;
 mod privileges;
 mod reap;
 mod spawn;
@@ -381,8 +382,9 @@ fn event_loop(
             } else if core.is_stdin(token) {
                 core.stdin_writable(token);
             } else {
-                hangup |= event.is_read_closed();
-                core.read_pipe(token);
+                let hung_up = event.is_read_closed();
+                hangup |= hung_up;
+                core.read_pipe(token, hung_up);
             }
         }
         // A child's pipes close when it exits, usually a moment before its SIGCHLD

@@ -94,9 +94,12 @@ fn main() {
         let (c0, t0) = (cpu_seconds(UsageWho::RUSAGE_THREAD), Instant::now());
         loop {
             if splice {
-                match file.splice_from(reader.as_fd(), step).expect("splice") {
-                    Spliced::Moved(_) => {}
-                    Spliced::Eof => break,
+                match file
+                    .splice_from(reader.as_fd(), step, false)
+                    .expect("splice")
+                {
+                    Spliced::Drained(_) => {}
+                    Spliced::Eof(_) => break,
                     other => panic!("splice answered {other:?}"),
                 }
             } else {

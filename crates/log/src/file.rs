@@ -43,17 +43,18 @@ pub struct RotatingFile {
     regular: bool,
 }
 
-/// What one [`RotatingFile::splice_from`] call did.
+/// How a [`RotatingFile::splice_from`] call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Spliced {
-    /// This many bytes moved from the pipe to the file (already counted for rollover).
-    Moved(usize),
-    /// The pipe's write end is closed and the pipe is empty: the child's end of output.
-    Eof,
-    /// The pipe is empty for now (its read end is non-blocking).
-    WouldBlock,
+    /// This many bytes moved (maybe none) and then the pipe was found empty. When the
+    /// pipe is watched edge-triggered, its next write raises a new readiness event.
+    Drained(u64),
+    /// This many bytes moved (maybe none), then the pipe reported end of file: its write
+    /// end is closed and it is empty. This is the child's end of output.
+    Eof(u64),
     /// Splicing cannot serve this pair of descriptors (the target is not a regular file,
-    /// or the kernel refuses): read and [`write`](RotatingFile::write) instead.
+    /// or the kernel refuses): read and [`write`](RotatingFile::write) instead. Whatever
+    /// moved before the refusal is in the file.
     Unsupported,
 }
 
@@ -124,32 +125,62 @@ impl RotatingFile {
         Ok(())
     }
 
-    /// Moves up to `len` bytes from the pipe `pipe` into the file with `splice(2)`, without
-    /// copying them through user space, then rolls over like [`write`](Self::write).
+    /// Moves what the pipe `pipe` holds into the file with `splice(2)`, without copying it
+    /// through user space, in pieces of at most `chunk` bytes. When the file rotates, a
+    /// piece never goes past `maxbytes`: the file rolls over at exactly `maxbytes` (a size
+    /// [`write`](Self::write) also gives when a chunk ends there). Large pieces are
+    /// cheaper: the kernel holds the pipe's lock while it writes a piece, so a writer on
+    /// the other side waits for each piece, not for each page.
     ///
     /// This is the fast path for child output that nothing needs to look at: use it only
     /// when the channel has no `strip_ansi`, no capture mode (`*_capture_maxbytes = 0`), no
     /// `*_events_enabled`, no syslog copy and the main log does not echo child output
-    /// (`loglevel` above `debug`). `pipe` must be a pipe's read end; make it non-blocking
-    /// (`O_NONBLOCK`) so an empty pipe answers [`Spliced::WouldBlock`].
+    /// (`loglevel` above `debug`). `pipe` must be a pipe's read end, non-blocking
+    /// (`O_NONBLOCK`).
+    ///
+    /// It stops at the first piece shorter than asked for: the kernel hands over all a pipe
+    /// holds up to the length asked for, so a short piece means the pipe was empty, and
+    /// an edge-triggered poll reports the next write. That saves the extra call that
+    /// would only answer `EAGAIN`. Once the writer is known to have hung up (the poll
+    /// said so), no further event will come: pass `hung_up` and it goes on until end of
+    /// file (or `EAGAIN`, while a grandchild still holds the write end).
     ///
     /// The target must be a regular file; for anything else (a pipe or terminal behind
     /// `/dev/stdout`) this answers [`Spliced::Unsupported`] without touching the pipe.
     /// Linux refuses to splice into an `O_APPEND` descriptor, so while splicing the
-    /// descriptor drops `O_APPEND` and each call first seeks to the end of the file
-    /// (`write` restores `O_APPEND`).
-    pub fn splice_from(&mut self, pipe: BorrowedFd<'_>, len: usize) -> Result<Spliced, LogError> {
+    /// descriptor drops `O_APPEND`; each call seeks to the end of the file once, so that
+    /// bytes appended by other writers since the last call are kept (`write` restores
+    /// `O_APPEND`).
+    pub fn splice_from(
+        &mut self,
+        pipe: BorrowedFd<'_>,
+        chunk: usize,
+        hung_up: bool,
+    ) -> Result<Spliced, LogError> {
         if !self.regular {
             return Ok(Spliced::Unsupported);
         }
-        if self.append {
-            self.set_append(false)?;
-        }
-        let start = (&self.file)
-            .seek(SeekFrom::End(0))
-            .map_err(|source| self.write_error(source))?;
-        let moved = loop {
-            match nix::fcntl::splice(
+        let chunk = chunk.max(1);
+        let mut moved = 0u64;
+        let mut end = None;
+        loop {
+            if self.append {
+                self.set_append(false)?;
+                end = None;
+            }
+            let start = match end {
+                Some(at) => at,
+                None => (&self.file)
+                    .seek(SeekFrom::End(0))
+                    .map_err(|source| self.write_error(source))?,
+            };
+            let len = match self.maxbytes {
+                0 => chunk,
+                max => usize::try_from(max.saturating_sub(start))
+                    .unwrap_or(chunk)
+                    .clamp(1, chunk),
+            };
+            let n = match nix::fcntl::splice(
                 pipe,
                 None,
                 self.file.as_fd(),
@@ -157,20 +188,25 @@ impl RotatingFile {
                 len,
                 SpliceFFlags::SPLICE_F_MOVE,
             ) {
-                Ok(n) => break n,
-                Err(Errno::EINTR) => continue,
-                Err(Errno::EAGAIN) => return Ok(Spliced::WouldBlock),
+                Ok(0) => return Ok(Spliced::Eof(moved)),
+                Ok(n) => n,
+                Err(Errno::EINTR) => {
+                    end = Some(start);
+                    continue;
+                }
+                Err(Errno::EAGAIN) => return Ok(Spliced::Drained(moved)),
                 Err(Errno::EINVAL) => return Ok(Spliced::Unsupported),
                 Err(e) => return Err(self.write_error(io::Error::from(e))),
+            };
+            moved += n as u64;
+            end = Some(start + n as u64);
+            if self.maxbytes > 0 {
+                self.maybe_rollover(start + n as u64)?;
             }
-        };
-        if moved == 0 {
-            return Ok(Spliced::Eof);
+            if n < len && !hung_up {
+                return Ok(Spliced::Drained(moved));
+            }
         }
-        if self.maxbytes > 0 {
-            self.maybe_rollover(start + moved as u64)?;
-        }
-        Ok(Spliced::Moved(moved))
     }
 
     /// Closes the descriptor and opens the path again for appending (creating it if it
@@ -488,27 +524,72 @@ mod tests {
         let mut f = RotatingFile::open(&path, 8, 2).unwrap();
         f.write(b"ab").unwrap();
         assert_eq!(
-            f.splice_from(r.as_fd(), 1 << 17).unwrap(),
-            Spliced::WouldBlock
+            f.splice_from(r.as_fd(), 1 << 17, false).unwrap(),
+            Spliced::Drained(0)
         );
         nix::unistd::write(&w, b"cdef").unwrap();
         assert_eq!(
-            f.splice_from(r.as_fd(), 1 << 17).unwrap(),
-            Spliced::Moved(4)
+            f.splice_from(r.as_fd(), 1 << 17, false).unwrap(),
+            Spliced::Drained(4)
         );
         f.write(b"gh").unwrap();
         assert_eq!(read(&f.backup_path(1)), b"abcdefgh");
+        // Pieces of 3, the last one cut at maxbytes: "012", "345", "67" -> rollover at
+        // 8 bytes, then "89" is short.
         nix::unistd::write(&w, b"0123456789").unwrap();
-        assert_eq!(f.splice_from(r.as_fd(), 3).unwrap(), Spliced::Moved(3));
-        assert_eq!(f.splice_from(r.as_fd(), 100).unwrap(), Spliced::Moved(7));
-        assert_eq!(read(&f.backup_path(1)), b"0123456789");
+        assert_eq!(
+            f.splice_from(r.as_fd(), 3, false).unwrap(),
+            Spliced::Drained(10)
+        );
+        assert_eq!(read(&path), b"89");
+        assert_eq!(read(&f.backup_path(1)), b"01234567");
         assert_eq!(read(&f.backup_path(2)), b"abcdefgh");
-        nix::unistd::write(&w, b"tail").unwrap();
+        // A piece stops at maxbytes even when it could take more.
+        nix::unistd::write(&w, b"tail!!!").unwrap();
         drop(w);
-        assert_eq!(f.splice_from(r.as_fd(), 100).unwrap(), Spliced::Moved(4));
-        assert_eq!(f.splice_from(r.as_fd(), 100).unwrap(), Spliced::Eof);
+        assert_eq!(
+            f.splice_from(r.as_fd(), 100, false).unwrap(),
+            Spliced::Drained(7)
+        );
+        assert_eq!(read(&path), b"!");
+        assert_eq!(read(&f.backup_path(1)), b"89tail!!");
+        assert_eq!(read(&f.backup_path(2)), b"01234567");
+        assert_eq!(
+            f.splice_from(r.as_fd(), 100, false).unwrap(),
+            Spliced::Eof(0)
+        );
         f.write(b"+").unwrap();
-        assert_eq!(read(&path), b"tail+");
+        assert_eq!(read(&path), b"!+");
+    }
+
+    #[test]
+    fn splice_after_a_hang_up_goes_on_to_end_of_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.log");
+        let (r, w) = pipe();
+        set_nonblocking(&r);
+        let mut f = RotatingFile::open(&path, 0, 0).unwrap();
+        nix::unistd::write(&w, b"last words").unwrap();
+        drop(w);
+        assert_eq!(
+            f.splice_from(r.as_fd(), 100, true).unwrap(),
+            Spliced::Eof(10)
+        );
+        assert_eq!(read(&path), b"last words");
+    }
+
+    #[test]
+    fn splice_after_a_hang_up_stops_while_a_grandchild_holds_the_pipe() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.log");
+        let (r, w) = pipe();
+        set_nonblocking(&r);
+        let mut f = RotatingFile::open(&path, 0, 0).unwrap();
+        nix::unistd::write(&w, b"still open").unwrap();
+        assert_eq!(
+            f.splice_from(r.as_fd(), 100, true).unwrap(),
+            Spliced::Drained(10)
+        );
     }
 
     #[test]
@@ -516,13 +597,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.log");
         let (r, w) = pipe();
+        set_nonblocking(&r);
         let mut f = RotatingFile::open(&path, 0, 0).unwrap();
         nix::unistd::write(&w, b"1").unwrap();
-        f.splice_from(r.as_fd(), 10).unwrap();
+        f.splice_from(r.as_fd(), 10, false).unwrap();
         let mut other = OpenOptions::new().append(true).open(&path).unwrap();
         other.write_all(b"2").unwrap();
         nix::unistd::write(&w, b"3").unwrap();
-        f.splice_from(r.as_fd(), 10).unwrap();
+        f.splice_from(r.as_fd(), 10, false).unwrap();
         f.write(b"4").unwrap();
         assert_eq!(read(&path), b"1234");
     }
@@ -534,7 +616,10 @@ mod tests {
         let target = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&out_w));
         let mut f = RotatingFile::open(&target, 0, 0).unwrap();
         nix::unistd::write(&w, b"kept").unwrap();
-        assert_eq!(f.splice_from(r.as_fd(), 10).unwrap(), Spliced::Unsupported);
+        assert_eq!(
+            f.splice_from(r.as_fd(), 10, false).unwrap(),
+            Spliced::Unsupported
+        );
         let mut buf = [0u8; 4];
         assert_eq!(nix::unistd::read(&r, &mut buf).unwrap(), 4);
     }

@@ -29,10 +29,10 @@
 //!   [`OutputSplitter::finish`].
 //! * The fast path, when none of that applies (no `strip_ansi`, no capture, no events, no
 //!   syslog, main log above `debug`): [`RotatingFile::splice_from`] with the pipe's read
-//!   end until it answers [`Spliced::WouldBlock`] or [`Spliced::Eof`]; on
-//!   [`Spliced::Unsupported`] switch that channel to the general path for good. Enlarging
-//!   the pipe (`fcntl(F_SETPIPE_SZ)`, e.g. 1 MiB) and asking for that much per call cuts
-//!   the system calls per byte further (see the README's figures).
+//!   end at each readiness event (it stops once the pipe is empty, or at end of file when
+//!   told the writer hung up); on [`Spliced::Unsupported`] switch that channel to the
+//!   general path for good. Enlarging a busy pipe (`fcntl(F_SETPIPE_SZ)`, e.g. 1 MiB) cuts
+//!   the wake-ups per byte further (see the README's figures).
 //!
 //! # Signals and RPCs
 //!

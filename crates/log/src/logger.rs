@@ -401,9 +401,14 @@ impl ChildLog {
     /// no file or also copies to syslog (which needs the bytes); the caller then reads the
     /// pipe and uses [`write`](Self::write). See [`RotatingFile::splice_from`] for the rest
     /// of the conditions.
-    pub fn splice_from(&mut self, pipe: BorrowedFd<'_>, len: usize) -> Result<Spliced, LogError> {
+    pub fn splice_from(
+        &mut self,
+        pipe: BorrowedFd<'_>,
+        chunk: usize,
+        hung_up: bool,
+    ) -> Result<Spliced, LogError> {
         match (&mut self.file, &self.syslog) {
-            (Some(file), None) => file.splice_from(pipe, len),
+            (Some(file), None) => file.splice_from(pipe, chunk, hung_up),
             _ => Ok(Spliced::Unsupported),
         }
     }
@@ -615,8 +620,10 @@ mod tests {
         let (r, w) = nix::unistd::pipe().unwrap();
         nix::unistd::write(&w, b"fast path").unwrap();
         drop(w);
-        assert_eq!(log.splice_from(r.as_fd(), 64).unwrap(), Spliced::Moved(9));
-        assert_eq!(log.splice_from(r.as_fd(), 64).unwrap(), Spliced::Eof);
+        assert_eq!(
+            log.splice_from(r.as_fd(), 64, true).unwrap(),
+            Spliced::Eof(9)
+        );
         assert_eq!(std::fs::read(&path).unwrap(), b"fast path");
     }
 
@@ -644,12 +651,14 @@ mod tests {
         let (r, _w) = nix::unistd::pipe().unwrap();
         use std::os::fd::AsFd;
         assert_eq!(
-            log.splice_from(r.as_fd(), 10).unwrap(),
+            log.splice_from(r.as_fd(), 10, false).unwrap(),
             Spliced::Unsupported,
             "a syslog copy needs the bytes"
         );
         assert_eq!(
-            ChildLog::new(None).splice_from(r.as_fd(), 10).unwrap(),
+            ChildLog::new(None)
+                .splice_from(r.as_fd(), 10, false)
+                .unwrap(),
             Spliced::Unsupported
         );
         assert!(format!("{log:?}").contains("web"));

@@ -36,9 +36,9 @@ fn pump(file: &mut RotatingFile, mut between: impl FnMut(&mut RotatingFile, u32)
     loop {
         chunks += 1;
         if chunks.is_multiple_of(2) {
-            match file.splice_from(stdout.as_fd(), 128 * 1024).unwrap() {
-                Spliced::Moved(_) => {}
-                Spliced::Eof => break,
+            match file.splice_from(stdout.as_fd(), 128 * 1024, false).unwrap() {
+                Spliced::Drained(_) => {}
+                Spliced::Eof(_) => break,
                 other => panic!("unexpected {other:?}"),
             }
         } else {
