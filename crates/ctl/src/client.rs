@@ -309,7 +309,10 @@ fn member<'v>(v: &'v Value, name: &str) -> Result<&'v Value, RpcError> {
 }
 
 fn string(v: &Value, name: &str) -> Result<String, RpcError> {
-    string_ref(v, name).map(str::to_owned)
+    member(v, name)?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| RpcError::protocol(format!("member {name:?} is not a string")))
 }
 
 fn int(v: &Value, name: &str) -> Result<i64, RpcError> {
@@ -348,39 +351,72 @@ fn text(v: Value) -> Result<String, RpcError> {
     }
 }
 
-fn string_ref<'v>(v: &'v Value, name: &str) -> Result<&'v str, RpcError> {
-    member(v, name)?
-        .as_str()
-        .ok_or_else(|| RpcError::protocol(format!("member {name:?} is not a string")))
-}
-
-/// Moves the string member `name` out of the struct `v`, leaving it empty; `v` was
-/// checked to hold it.
-fn take_string(v: &mut Value, name: &str) -> String {
-    match v.get_mut(name) {
-        Some(Value::String(s)) => std::mem::take(s),
-        _ => String::new(),
+/// The fields of one process info struct, found in one pass over its members; the
+/// strings are moved out, so a status listing of hundreds of processes copies none.
+/// `None` (and `v` untouched) when a member is missing or of the wrong type.
+fn take_process_info(v: &mut Value) -> Option<ProcessInfo> {
+    let Value::Struct(members) = v else {
+        return None;
+    };
+    let [
+        mut name,
+        mut group,
+        mut state,
+        mut statename,
+        mut description,
+        mut pid,
+    ] = [None, None, None, None, None, None];
+    for (key, value) in members.iter_mut() {
+        let slot = match key.as_str() {
+            "name" => &mut name,
+            "group" => &mut group,
+            "state" => &mut state,
+            "statename" => &mut statename,
+            "description" => &mut description,
+            "pid" => &mut pid,
+            _ => continue,
+        };
+        // The first member of a name wins, as `Value::get` finds it.
+        if slot.is_none() {
+            *slot = Some(value);
+        }
     }
-}
-
-/// The fields of one process info struct. The strings are moved out, so a status
-/// listing of hundreds of processes copies none of them; every member is checked first,
-/// in the order the errors have always been reported.
-fn process_info(mut v: Value) -> Result<ProcessInfo, RpcError> {
-    string_ref(&v, "name")?;
-    string_ref(&v, "group")?;
-    let state = int(&v, "state")? as i32;
-    string_ref(&v, "statename")?;
-    string_ref(&v, "description")?;
-    let pid = int(&v, "pid")?;
-    Ok(ProcessInfo {
-        name: take_string(&mut v, "name"),
-        group: take_string(&mut v, "group"),
-        state,
-        statename: take_string(&mut v, "statename"),
-        description: take_string(&mut v, "description"),
+    let number = |v: &Value| match v {
+        Value::Int(n) => Some(i64::from(*n)),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    };
+    let (state, pid) = (number(state?)?, number(pid?)?);
+    let mut text = [name?, group?, statename?, description?].map(|v| match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    });
+    if text.iter().any(Option::is_none) {
+        return None;
+    }
+    let mut take = |i: usize| text[i].take().map(std::mem::take).unwrap_or_default();
+    Some(ProcessInfo {
+        name: take(0),
+        group: take(1),
+        state: state as i32,
+        statename: take(2),
+        description: take(3),
         pid,
     })
+}
+
+fn process_info(mut v: Value) -> Result<ProcessInfo, RpcError> {
+    if let Some(info) = take_process_info(&mut v) {
+        return Ok(info);
+    }
+    // Report the first bad member, in the order the errors have always come.
+    string(&v, "name")?;
+    string(&v, "group")?;
+    int(&v, "state")?;
+    string(&v, "statename")?;
+    string(&v, "description")?;
+    int(&v, "pid")?;
+    Err(RpcError::protocol(format!("malformed process info {v}")))
 }
 
 fn results(v: Value) -> Result<Vec<ProcessResult>, RpcError> {
@@ -585,6 +621,42 @@ impl Supervisor for XmlRpcClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn process_info_takes_fields_and_reports_the_first_bad_member() {
+        let good = || {
+            vec![
+                ("name".to_owned(), Value::from("a")),
+                ("group".to_owned(), Value::from("g")),
+                ("state".to_owned(), Value::Int(20)),
+                ("statename".to_owned(), Value::from("RUNNING")),
+                (
+                    "description".to_owned(),
+                    Value::from("pid 7, uptime 0:00:01"),
+                ),
+                ("pid".to_owned(), Value::Bool(true)),
+                ("name".to_owned(), Value::from("ignored")),
+            ]
+        };
+        assert_eq!(
+            process_info(Value::Struct(good())).unwrap(),
+            ProcessInfo {
+                name: "a".into(),
+                group: "g".into(),
+                state: 20,
+                statename: "RUNNING".into(),
+                description: "pid 7, uptime 0:00:01".into(),
+                pid: 1,
+            }
+        );
+        let mut bad = good();
+        bad.retain(|(k, _)| k != "pid");
+        bad[4].1 = Value::Int(3);
+        let err = process_info(Value::Struct(bad)).unwrap_err().to_string();
+        assert!(err.contains("\"description\" is not a string"), "{err}");
+        let err = process_info(Value::Nil).unwrap_err().to_string();
+        assert!(err.contains("missing member \"name\""), "{err}");
+    }
 
     #[test]
     fn chunked_reader_survives_timeouts_between_pieces() {
