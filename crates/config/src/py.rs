@@ -552,11 +552,8 @@ pub(crate) fn format_layers_into(
     let not_enough = || bad("not enough arguments for format string");
     let incomplete = || bad("incomplete format");
     loop {
-        // Format texts are short: a plain loop beats a `memchr` call here.
         let literal = i;
-        while i < n && bytes[i] != b'%' {
-            i += 1;
-        }
+        i = find_either(bytes, i, b'%', b'%');
         out.push_str(&fmt[literal..i]);
         if i == n {
             return Ok(());
@@ -571,10 +568,7 @@ pub(crate) fn format_layers_into(
             let start = i + 1;
             // The key ends at the `)` that balances the `(`; nested parentheses are
             // rare, so find the first of either before counting.
-            let mut j = start;
-            while j < n && bytes[j] != b')' && bytes[j] != b'(' {
-                j += 1;
-            }
+            let mut j = find_either(bytes, start, b')', b'(');
             let mut depth = 1;
             loop {
                 match bytes.get(j) {
@@ -707,6 +701,31 @@ pub(crate) fn format_layers_into(
             _ => out.push_str(&convert(conv, &spec, &arg)?),
         }
     }
+}
+
+/// The position of the first `a` or `b` in `bytes` from `from` on (`bytes.len()` when
+/// there is none), 8 bytes at a time: format texts and their names are short, and a
+/// `memchr` call costs more than it saves on them.
+pub(crate) fn find_either(bytes: &[u8], mut from: usize, a: u8, b: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each zero byte; exact for the lowest one, which is all that is
+    // used.
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let found = zeros(x ^ (ONES * u64::from(a))) | zeros(x ^ (ONES * u64::from(b)));
+        if found != 0 {
+            return from + found.trailing_zeros() as usize / 8;
+        }
+        from += 8;
+    }
+    while from < bytes.len() && bytes[from] != a && bytes[from] != b {
+        from += 1;
+    }
+    from
 }
 
 /// Appends `%d` of `v` padded as `convert` and `pad` would (`spec` has no sign flag
