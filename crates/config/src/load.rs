@@ -170,6 +170,9 @@ struct Scratch {
     tail: Expansions,
     cur: Expansions,
     environment: String,
+    /// The last `stopsignal` text and its meaning: sections mostly repeat it, and
+    /// Supervisor's name lookup is the costliest of the section's conversions.
+    last_signal: Option<(String, Result<i32, String>)>,
 }
 
 /// `saneget` of a raw value: expanded against `layers` (the first is the
@@ -495,6 +498,7 @@ impl<'t> Loader<'_, 't> {
             tail,
             cur,
             environment: environment_text,
+            last_signal,
         } = scratch;
         head.clear();
         tail.clear();
@@ -508,7 +512,17 @@ impl<'t> Loader<'_, 't> {
         let autorestart = auto_restart(&get_or(Key::Autorestart, "unexpected")?)?;
         let startsecs = integer(&get_or(Key::Startsecs, "1")?)?;
         let startretries = integer(&get_or(Key::Startretries, "3")?)?;
-        let stopsignal = signal_number(&get_or(Key::Stopsignal, "TERM")?)?;
+        let stopsignal = {
+            let text = get_or(Key::Stopsignal, "TERM")?;
+            match &mut *last_signal {
+                Some((last, known)) if *last == *text => known.clone()?,
+                slot => {
+                    let parsed = signal_number(&text);
+                    *slot = Some((text.into_owned(), parsed.clone()));
+                    parsed?
+                }
+            }
+        };
         let stopwaitsecs = integer(&get_or(Key::Stopwaitsecs, "10")?)?;
         let stopasgroup = boolean(&get_or(Key::Stopasgroup, "false")?)?;
         let killasgroup = boolean(&get_or(
