@@ -197,22 +197,26 @@ fn universal_lines(text: &str) -> impl Iterator<Item = Line<'_>> {
 /// after white space wins. (A qualifying prefix found in an earlier round than a
 /// non-qualifying one can hide an earlier qualifying one: Python does the same.)
 fn inline_comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
     let mut state: [Option<usize>; 2] = [Some(usize::MAX), Some(usize::MAX)];
-    let prefixes = [';', '#'];
+    let prefixes = [b';', b'#'];
     loop {
         let mut best: Option<usize> = None;
         let mut any = false;
         for (slot, prefix) in state.iter_mut().zip(prefixes) {
             let Some(prev) = *slot else { continue };
             let from = prev.wrapping_add(1);
-            match line[from..].find(prefix) {
+            let index = py::find_either(bytes, from, prefix, prefix);
+            match bytes.get(index) {
                 None => *slot = None,
-                Some(off) => {
+                Some(_) => {
                     any = true;
-                    let index = from + off;
                     *slot = Some(index);
-                    let qualifies =
-                        index == 0 || line[..index].chars().next_back().is_some_and(py::is_space);
+                    let qualifies = match index.checked_sub(1).map(|p| bytes[p]) {
+                        None => true,
+                        Some(b) if b.is_ascii() => !py::is_plain_ascii(b),
+                        Some(_) => line[..index].chars().next_back().is_some_and(py::is_space),
+                    };
                     if qualifies {
                         best = Some(best.map_or(index, |b: usize| b.min(index)));
                     }
