@@ -874,9 +874,11 @@ impl ProcessTable {
         self.settle(now);
     }
 
-    /// Begins shutting down (SHUTDOWN): nothing starts any more; groups are stopped one
-    /// at a time, highest priority value first, each only after the previous one is
-    /// entirely stopped; [`Event::AllStopped`] comes out when all are.
+    /// Begins shutting down (SHUTDOWN): nothing starts any more; groups are stopped
+    /// highest priority value first, each priority only after every group of the previous
+    /// one is entirely stopped (groups of equal priority stop together, where Supervisor
+    /// takes them one by one in an order it leaves undefined); [`Event::AllStopped`] comes
+    /// out when all are.
     pub fn shutdown(&mut self, now: Timestamp) {
         self.mood = SupervisorState::Shutdown;
         self.settle(now);
@@ -1191,27 +1193,31 @@ impl ProcessTable {
             self.stop_groups = Some(self.group_order.clone());
             self.events.push_back(Event::SupervisorStopping);
         }
-        while let Some(gslot) = self.stop_groups.as_ref().and_then(|g| g.last().copied()) {
-            let mut members = self.group_members(gslot);
-            members.reverse();
-            for id in &members {
-                let index = id.index as usize;
-                match self.at(index).state {
-                    ProcessState::Running | ProcessState::Starting => {
-                        self.at(index).laststopreport = None;
-                        let signal = self.at(index).spec.stopsignal;
-                        // Without a pid yet this fails; the next turn retries.
-                        let _ = self.kill(index, signal, now);
+        while let Some(band) = self.stop_band() {
+            let mut unstopped = false;
+            for &gslot in &band {
+                let mut members = self.group_members(gslot);
+                members.reverse();
+                for id in &members {
+                    let index = id.index as usize;
+                    match self.at(index).state {
+                        ProcessState::Running | ProcessState::Starting => {
+                            self.at(index).laststopreport = None;
+                            let signal = self.at(index).spec.stopsignal;
+                            // Without a pid yet this fails; the next turn retries.
+                            let _ = self.kill(index, signal, now);
+                        }
+                        ProcessState::Backoff => self.give_up(index),
+                        _ => {}
                     }
-                    ProcessState::Backoff => self.give_up(index),
-                    _ => {}
                 }
+                unstopped |= members.iter().any(|&id| !self.proc(id).state.is_stopped());
             }
-            if members.iter().any(|&id| !self.proc(id).state.is_stopped()) {
+            if unstopped {
                 break;
             }
             if let Some(g) = self.stop_groups.as_mut() {
-                g.pop();
+                g.truncate(g.len() - band.len());
             }
         }
         let unstopped = self.unstopped_in_insertion_order();
@@ -1241,6 +1247,25 @@ impl ProcessTable {
                 self.log(LogLevel::Blather, line);
             }
         }
+    }
+
+    /// The groups shutdown stops next: the last group left in priority order and every
+    /// group before it with the same priority, last first. Supervisor stops one group at
+    /// a time; groups of equal priority have no order between them, so stopping them
+    /// together keeps every ordering a configuration can ask for and does not make a
+    /// shutdown of many programs wait for each one in turn.
+    fn stop_band(&self) -> Option<Vec<usize>> {
+        let order = self.stop_groups.as_ref()?;
+        let priority = |gslot: usize| self.groups[gslot].as_ref().map(|g| g.priority);
+        let last = priority(*order.last()?);
+        Some(
+            order
+                .iter()
+                .rev()
+                .take_while(|&&gslot| priority(gslot) == last)
+                .copied()
+                .collect(),
+        )
     }
 
     /// Unstopped processes, groups in the order they were added (Supervisor iterates its

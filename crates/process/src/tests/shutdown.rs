@@ -56,6 +56,43 @@ fn shutdown_stops_groups_one_at_a_time_in_reverse_priority() {
 }
 
 #[test]
+fn shutdown_stops_groups_of_equal_priority_together() {
+    let mut sim = running(vec![
+        group("a", 1, &["a1"]),
+        group("x", 5, &["x1"]),
+        group("y", 5, &["y1", "y2"]),
+        group("z", 5, &["z1"]),
+    ]);
+    let (a1, x1, y1, y2, z1) = (
+        sim.pid("a:a1"),
+        sim.pid("x:x1"),
+        sim.pid("y:y1"),
+        sim.pid("y:y2"),
+        sim.pid("z:z1"),
+    );
+    sim.table.shutdown(sim.now);
+    sim.pump();
+    // The whole priority-5 band at once, last group first, as one group would be.
+    assert_eq!(
+        sim.take_kills(),
+        [
+            (z1, 15, false),
+            (y2, 15, false),
+            (y1, 15, false),
+            (x1, 15, false)
+        ]
+    );
+    sim.exit("y:y1", ExitStatus::Signaled(15));
+    sim.exit("z:z1", ExitStatus::Signaled(15));
+    sim.exit("x:x1", ExitStatus::Signaled(15));
+    assert!(sim.take_kills().is_empty(), "a waits for the whole band");
+    sim.exit("y:y2", ExitStatus::Signaled(15));
+    assert_eq!(sim.take_kills(), [(a1, 15, false)]);
+    sim.exit("a:a1", ExitStatus::Signaled(15));
+    assert!(sim.table.is_stopped_all());
+}
+
+#[test]
 fn shutdown_with_nothing_running_is_done_at_once() {
     let mut sim = Sim::with(vec![single({
         let mut s = proc_spec("foo");
