@@ -39,7 +39,7 @@ pub fn expand(s: &str, expansions: &Expansions, name: &str) -> Result<String, St
 /// [`expand`] over layered mappings (see [`py::format_layers`]); text without `%`
 /// comes back borrowed.
 fn expand_in<'s>(s: &'s str, layers: &[&Expansions], name: &str) -> Result<Cow<'s, str>, String> {
-    if !s.contains('%') {
+    if !py::has_percent(s) {
         return Ok(Cow::Borrowed(s));
     }
     py::format_layers(s, layers)
@@ -53,7 +53,7 @@ fn expand_owned<'s>(
     layers: &[&Expansions],
     name: &str,
 ) -> Result<Cow<'s, str>, String> {
-    if !s.contains('%') {
+    if !py::has_percent(&s) {
         return Ok(s);
     }
     expand_in(&s, layers, name).map(|v| Cow::Owned(v.into_owned()))
@@ -186,7 +186,7 @@ fn saneget<'v>(
     let Some(raw) = raw else {
         return Ok(None);
     };
-    if !raw.contains('%') {
+    if !py::has_percent(raw) {
         return Ok(Some(Cow::Borrowed(raw)));
     }
     match py::format_layers(raw, layers) {
@@ -245,7 +245,7 @@ impl<'a> View<'a> {
         convert: impl Fn(&str) -> Result<T, String>,
     ) -> Option<Result<T, String>> {
         let raw = self.raw(key).unwrap_or(default);
-        (!raw.contains('%')).then(|| convert(raw))
+        (!py::has_percent(raw)).then(|| convert(raw))
     }
 }
 
@@ -593,7 +593,7 @@ impl<'t> Loader<'_, 't> {
         for process_num in numprocs_start..end {
             head.set_at(process_num_at, Value::Int(process_num));
             cur.clear();
-            let environment_str: &str = if environment_str.contains('%') {
+            let environment_str: &str = if py::has_percent(environment_str) {
                 let text = &mut *environment_text;
                 text.clear();
                 let layers: [&Expansions; 4] = [head, environ, tail, cur];

@@ -703,6 +703,11 @@ pub(crate) fn format_layers_into(
     }
 }
 
+/// Whether `s` holds a `%` (so that `%`-formatting can change it).
+pub(crate) fn has_percent(s: &str) -> bool {
+    find_either(s.as_bytes(), 0, b'%', b'%') < s.len()
+}
+
 /// The position of the first `a` or `b` in `bytes` from `from` on (`bytes.len()` when
 /// there is none), 8 bytes at a time: format texts and their names are short, and a
 /// `memchr` call costs more than it saves on them.
