@@ -15,6 +15,8 @@ use quick_xml::events::Event;
 
 use crate::{Fault, MethodCall, Value};
 
+mod layout;
+
 /// Nesting deeper than this many elements is refused, so that dropping or printing a
 /// parsed value can never exhaust the stack.
 pub const MAX_DEPTH: usize = 512;
@@ -228,7 +230,11 @@ fn parse_int(text: Option<&str>) -> Result<Value, ParseError> {
     if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit() || c == b'_') {
         return Err(bad("not an integer"));
     }
-    let cleaned = strip_underscores(t).ok_or_else(|| bad("not an integer"))?;
+    let cleaned = if t.contains('_') {
+        Cow::Owned(strip_underscores(t).ok_or_else(|| bad("not an integer"))?)
+    } else {
+        Cow::Borrowed(t)
+    };
     match cleaned.parse::<i64>() {
         Ok(n) => Value::int(n).map_err(|_| bad("int exceeds XML-RPC limits")),
         Err(_) => Err(bad("int exceeds XML-RPC limits")),
@@ -679,6 +685,12 @@ pub(crate) fn parse_call(body: &[u8]) -> Result<MethodCall, ParseError> {
 /// Parses a reply body as Python's `xmlrpc.client` does: `Ok(Ok(value))` for a value,
 /// `Ok(Err(fault))` for a fault.
 pub fn parse_response(body: &[u8]) -> Result<Result<Value, Fault>, ParseError> {
+    if let Some(value) = std::str::from_utf8(body)
+        .ok()
+        .and_then(layout::response_value)
+    {
+        return Ok(Ok(value));
+    }
     let out = run(body, Dialect::Client)?;
     if let Some(fault) = out.fault {
         return fault

@@ -54,7 +54,8 @@ impl Value {
     /// A struct built from `(name, value)` pairs; a repeated name replaces the earlier
     /// value in place, as assigning to a Python dict does.
     pub fn structure<K: Into<String>>(members: impl IntoIterator<Item = (K, Value)>) -> Value {
-        let mut out: Vec<(String, Value)> = Vec::new();
+        let members = members.into_iter();
+        let mut out: Vec<(String, Value)> = Vec::with_capacity(members.size_hint().0);
         for (k, v) in members {
             let k = k.into();
             match out.iter_mut().find(|(name, _)| *name == k) {
