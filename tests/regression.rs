@@ -277,12 +277,13 @@ fn stopped_processes_release_their_log_files_like_python() {
         rpc(&daemon.socket, "supervisor.stopAllProcesses", "").unwrap();
         crate::support_extra::fd_count(daemon.pid()) as i64 - before as i64
     });
-    // Python's count moves by a descriptor either way from run to run (transient
-    // descriptors of its own); the point is that neither keeps the 10 log files: ours
-    // must hold no more descriptors than before the cycle.
+    // Python's count moves by a few descriptors from run to run (connections its HTTP
+    // server has not closed yet, more of them on a loaded machine); the point is that
+    // neither keeps the 10 log files: ours must hold no more descriptors than before the
+    // cycle, Python fewer than the 10 it would keep.
     eprintln!("descriptors after a start/stop cycle: ours {ours:+}, Python {python:?}");
     assert!(ours <= 0, "ours {ours}, Python {python:?}");
     if let Some(python) = python {
-        assert!(python <= 1, "Python kept {python} descriptors");
+        assert!(python < 10, "Python kept {python} descriptors");
     }
 }
