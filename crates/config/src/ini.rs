@@ -656,13 +656,32 @@ impl Key {
             let id = usize::from(KEY_SLOTS[slot]);
             let name = Key::NAMES.get(id)?;
             if name.len() == b.len()
-                && (name.as_bytes() == b || name.as_bytes().eq_ignore_ascii_case(b))
+                && (same_bytes(name.as_bytes(), b) || name.as_bytes().eq_ignore_ascii_case(b))
             {
                 return Some(Key::ALL[id]);
             }
             slot = (slot + 1) & (SLOT_COUNT - 1);
         }
     }
+}
+
+/// Whether two byte strings of the same length are equal, compared 8 bytes at a
+/// time inline (option names are short; a `memcmp` call costs more).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], i: usize| s.get(i..i + 8).and_then(|w| w.first_chunk::<8>().copied());
+    let n = a.len();
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last 8 bytes, overlapping the words already compared.
+    word(a, n - 8) == word(b, n - 8)
 }
 
 /// Python's `\[(?P<header>.+)\]` matched at the start of an already stripped line.
@@ -763,6 +782,19 @@ mod tests {
             (ini.get("s", "command"), ini.get("s", "my")),
             (Some("b"), Some("2"))
         );
+    }
+
+    #[test]
+    fn same_bytes_compares_every_byte() {
+        for n in 0..20 {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] = b'_';
+                assert!(!same_bytes(&a, &b), "{n} {i}");
+            }
+        }
     }
 
     #[test]
