@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use supervisor_types::AutoRestart;
+
 use crate::datatypes::{
     auto_restart, boolean, byte_size, colon_separated_user_group, dict_of_key_value_pairs,
     equal_signs, existing_directory, existing_dirpath, gid_for_uid, inet_address, integer,
@@ -234,6 +236,21 @@ impl<'a> View<'a> {
         default: &'a str,
     ) -> Result<Cow<'a, str>, String> {
         Ok(self.get(key, layers)?.unwrap_or(Cow::Borrowed(default)))
+    }
+
+    /// [`View::get`] converted by `convert`, or `default` (the conversion of the
+    /// default text) when the option is absent.
+    fn get_as<T>(
+        &self,
+        key: Key,
+        layers: &[&Expansions],
+        default: T,
+        convert: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, String> {
+        match self.get(key, layers)? {
+            None => Ok(default),
+            Some(v) => convert(&v),
+        }
     }
 
     /// `convert` of the option (or `default`) when its text has no `%`, so that
@@ -507,11 +524,18 @@ impl<'t> Loader<'_, 't> {
         head.set_str("host_node_name", &env.host_node_name);
         head.set_str("group_name", group_name);
         let get_or = |key: Key, default: &'static str| view.get_or(key, &[environ, head], default);
-        let priority = integer(&get_or(Key::Priority, "999")?)?;
-        let autostart = boolean(&get_or(Key::Autostart, "true")?)?;
-        let autorestart = auto_restart(&get_or(Key::Autorestart, "unexpected")?)?;
-        let startsecs = integer(&get_or(Key::Startsecs, "1")?)?;
-        let startretries = integer(&get_or(Key::Startretries, "3")?)?;
+        // An absent option takes its default, already converted.
+        let layers: [&Expansions; 2] = [environ, head];
+        let priority = view.get_as(Key::Priority, &layers, 999, integer)?;
+        let autostart = view.get_as(Key::Autostart, &layers, true, boolean)?;
+        let autorestart = view.get_as(
+            Key::Autorestart,
+            &layers,
+            AutoRestart::Unexpected,
+            auto_restart,
+        )?;
+        let startsecs = view.get_as(Key::Startsecs, &layers, 1, integer)?;
+        let startretries = view.get_as(Key::Startretries, &layers, 3, integer)?;
         let stopsignal = {
             let text = get_or(Key::Stopsignal, "TERM")?;
             match &mut *last_signal {
@@ -523,21 +547,18 @@ impl<'t> Loader<'_, 't> {
                 }
             }
         };
-        let stopwaitsecs = integer(&get_or(Key::Stopwaitsecs, "10")?)?;
-        let stopasgroup = boolean(&get_or(Key::Stopasgroup, "false")?)?;
-        let killasgroup = boolean(&get_or(
-            Key::Killasgroup,
-            if stopasgroup { "true" } else { "false" },
-        )?)?;
+        let stopwaitsecs = view.get_as(Key::Stopwaitsecs, &layers, 10, integer)?;
+        let stopasgroup = view.get_as(Key::Stopasgroup, &layers, false, boolean)?;
+        let killasgroup = view.get_as(Key::Killasgroup, &layers, stopasgroup, boolean)?;
         let exitcodes = list_of_exitcodes(&get_or(Key::Exitcodes, "0")?)?;
-        let redirect_stderr = boolean(&get_or(Key::RedirectStderr, "false")?)?;
-        let numprocs = integer(&get_or(Key::Numprocs, "1")?)?;
-        let numprocs_start = integer(&get_or(Key::NumprocsStart, "0")?)?;
+        let redirect_stderr = view.get_as(Key::RedirectStderr, &layers, false, boolean)?;
+        let numprocs = view.get_as(Key::Numprocs, &layers, 1, integer)?;
+        let numprocs_start = view.get_as(Key::NumprocsStart, &layers, 0, integer)?;
         let environment_str = view.raw(Key::Environment).unwrap_or("");
-        let stdout_cmaxbytes = byte_size(&get_or(Key::StdoutCaptureMaxbytes, "0")?)?;
-        let stdout_events = boolean(&get_or(Key::StdoutEventsEnabled, "false")?)?;
-        let stderr_cmaxbytes = byte_size(&get_or(Key::StderrCaptureMaxbytes, "0")?)?;
-        let stderr_events = boolean(&get_or(Key::StderrEventsEnabled, "false")?)?;
+        let stdout_cmaxbytes = view.get_as(Key::StdoutCaptureMaxbytes, &layers, 0, byte_size)?;
+        let stdout_events = view.get_as(Key::StdoutEventsEnabled, &layers, false, boolean)?;
+        let stderr_cmaxbytes = view.get_as(Key::StderrCaptureMaxbytes, &layers, 0, byte_size)?;
+        let stderr_events = view.get_as(Key::StderrEventsEnabled, &layers, false, boolean)?;
         let serverurl = view
             .get(Key::Serverurl, &[environ, head])?
             .filter(|u| u.is_empty() || py::strip(u).to_uppercase() != "AUTO")
