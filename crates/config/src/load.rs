@@ -179,6 +179,7 @@ struct Scratch {
 
 /// `saneget` of a raw value: expanded against `layers` (the first is the
 /// environment); `None` when absent. `section` and `option` name it in errors.
+#[inline]
 fn saneget<'v>(
     raw: Option<&'v str>,
     layers: &[&Expansions],
@@ -247,6 +248,9 @@ impl<'a> View<'a> {
         default: T,
         convert: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T, String> {
+        if self.raw(key).is_none() {
+            return Ok(default);
+        }
         match self.get(key, layers)? {
             None => Ok(default),
             Some(v) => convert(&v),
@@ -550,7 +554,7 @@ impl<'t> Loader<'_, 't> {
         let stopwaitsecs = view.get_as(Key::Stopwaitsecs, &layers, 10, integer)?;
         let stopasgroup = view.get_as(Key::Stopasgroup, &layers, false, boolean)?;
         let killasgroup = view.get_as(Key::Killasgroup, &layers, stopasgroup, boolean)?;
-        let exitcodes = list_of_exitcodes(&get_or(Key::Exitcodes, "0")?)?;
+        let exitcodes = view.get_as(Key::Exitcodes, &layers, vec![0], list_of_exitcodes)?;
         let redirect_stderr = view.get_as(Key::RedirectStderr, &layers, false, boolean)?;
         let numprocs = view.get_as(Key::Numprocs, &layers, 1, integer)?;
         let numprocs_start = view.get_as(Key::NumprocsStart, &layers, 0, integer)?;
