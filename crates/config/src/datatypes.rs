@@ -350,6 +350,17 @@ pub(crate) fn equal_signs(s: &str) -> usize {
 /// is handed again) instead of building the dictionary. Names and values are slices
 /// of `s` (a comment spliced out of one aside), so they add up to at most its length.
 pub(crate) fn key_value_pairs(s: &str, mut put: impl FnMut(&str, &str)) -> Conv<()> {
+    if let Some((pairs, count)) = simple_pairs(s) {
+        for &(name, value) in &pairs[..count] {
+            put(&s[name.0..name.1], strip_quotes(&s[value.0..value.1]));
+        }
+        return Ok(());
+    }
+    shlex_pairs(s, put)
+}
+
+/// [`key_value_pairs`] through the tokenizer, for any text.
+fn shlex_pairs(s: &str, mut put: impl FnMut(&str, &str)) -> Conv<()> {
     let mut lexer = Shlex::new(s);
     // Python lists every token before pairing them, so a quoting error anywhere wins
     // over a pairing error.
@@ -371,6 +382,51 @@ pub(crate) fn key_value_pairs(s: &str, mut put: impl FnMut(&str, &str)) -> Conv<
         lexer.next_token()?;
     }
     Ok(())
+}
+
+/// The most pairs [`simple_pairs`] reads.
+const SIMPLE_PAIRS: usize = 8;
+
+/// Byte ranges of a name and of its value token.
+type PairSpan = ((usize, usize), (usize, usize));
+
+/// The pairs of the usual `environment=` text, found in one pass without the
+/// tokenizer: `NAME=VALUE` items separated by single commas (one may end the text),
+/// each name a run of word characters, each value a run of word characters or one
+/// quoted string, nothing else (no white space, comments or other characters).
+/// The tokenizer reads such a text as exactly these tokens (name, `=`, value, `,`),
+/// so the pairs are the same. `None` for any other text.
+fn simple_pairs(s: &str) -> Option<([PairSpan; SIMPLE_PAIRS], usize)> {
+    let b = s.as_bytes();
+    let mut pairs = [((0, 0), (0, 0)); SIMPLE_PAIRS];
+    let mut count = 0;
+    let mut i = 0;
+    let word_end = |mut j: usize| {
+        while j < b.len() && is_wordchar(b[j]) {
+            j += 1;
+        }
+        j
+    };
+    while i < b.len() {
+        let name = (i, word_end(i));
+        if name.0 == name.1 || b.get(name.1) != Some(&b'=') {
+            return None;
+        }
+        let start = name.1 + 1;
+        let end = match b.get(start) {
+            Some(&q @ (b'\'' | b'"')) => start + 2 + b[start + 1..].iter().position(|&c| c == q)?,
+            Some(&c) if is_wordchar(c) => word_end(start),
+            _ => return None,
+        };
+        *pairs.get_mut(count)? = (name, (start, end));
+        count += 1;
+        match b.get(end) {
+            None => break,
+            Some(b',') => i = end + 1,
+            Some(_) => return None,
+        }
+    }
+    Some((pairs, count))
 }
 
 /// Python's `str.strip('\'"')`.
@@ -608,6 +664,38 @@ mod tests {
             unexpected("A=\"a\"b\"c\",B=''")
         );
         assert_eq!(pairs("A=1 B=2 \"x"), Err("No closing quotation".into()));
+    }
+
+    #[test]
+    fn simple_pairs_read_as_the_tokenizer_does() {
+        let collect = |s: &str, tokenizer: bool| {
+            let mut out = Vec::new();
+            let put = |k: &str, v: &str| out.push(format!("{k}={v}"));
+            let done = if tokenizer {
+                shlex_pairs(s, put)
+            } else {
+                key_value_pairs(s, put)
+            };
+            done.map(|()| out)
+        };
+        for s in [
+            "",
+            "A=1",
+            "A=1,",
+            "HOME=\"/home/app\",PORT=\"8000\"",
+            "A='x, y',B=\"it's\",C=/a:b(c)+d-e.f",
+            "A=\"\",B=''",
+            "A=1,A=2",
+            "A=\"multi\nline\"",
+        ] {
+            assert!(simple_pairs(s).is_some(), "{s:?}");
+            assert_eq!(collect(s, false), collect(s, true), "{s:?}");
+        }
+        for s in [
+            "A=x\"y\"", "A==", "A=1,,B=2", "A=1 ", " A=1", "A=\"x", "A=b=c", "A=1;B=2",
+        ] {
+            assert!(simple_pairs(s).is_none(), "{s:?}");
+        }
     }
 
     #[test]
