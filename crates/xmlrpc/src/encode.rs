@@ -9,6 +9,14 @@ const XML_HEADER: &str = "<?xml version='1.0'?>\n";
 /// Appends `s` with only `&`, `<` and `>` replaced, as Python's `xmlrpc.client.escape`.
 /// Quotes, control characters and `\r` pass through untouched.
 pub(crate) fn escape_into(out: &mut String, s: &str) {
+    // Most text has nothing to escape; a scan without early exit checks that quickly.
+    let special = s
+        .bytes()
+        .fold(false, |any, b| any | matches!(b, b'&' | b'<' | b'>'));
+    if !special {
+        out.push_str(s);
+        return;
+    }
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {
         let rep = match b {
