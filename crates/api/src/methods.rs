@@ -366,7 +366,8 @@ fn process_info(host: &dyn Host, id: ProcessId) -> Value {
     let info = p.info(now.wall, host.utc_offset());
     let show = |c| {
         host.logfile(id, c)
-            .map(|p| p.display().to_string())
+            // The same text as `display()`, without the formatting machinery.
+            .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
     let (stdout, stderr) = (show(Channel::Stdout), show(Channel::Stderr));
