@@ -164,6 +164,21 @@ struct Loader<'a, 't> {
     infos: Vec<String>,
 }
 
+/// Whether `%`-expanding `text` could read the `ENV_` names a process's
+/// `environment=` adds: a `%(ENV_…)` name, or any conversion other than `%(name)…` (a
+/// bare `%s` formats the whole mapping).
+fn may_read_env_names(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = py::find_either(b, 0, b'%', b'%');
+    while i < b.len() {
+        if b.get(i + 1) != Some(&b'(') || b.get(i + 2..i + 6) == Some(b"ENV_") {
+            return true;
+        }
+        i = py::find_either(b, i + 2, b'%', b'%');
+    }
+    false
+}
+
 /// What `processes_inner` reuses from section to section: its expansion layers and
 /// the text of the current process's expanded `environment=`.
 #[derive(Default)]
@@ -483,7 +498,15 @@ impl<'t> Loader<'_, 't> {
     ) -> Result<Vec<ProcessConfig>, ConfigError> {
         let mut warnings = Vec::new();
         let mut scratch = std::mem::take(&mut self.scratch);
-        let processes = self.processes_inner(section, group_name, &mut scratch, &mut warnings);
+        let mut processes =
+            self.processes_inner(section, group_name, &mut scratch, &mut warnings, false);
+        if processes.is_err() {
+            // The first pass may have left out the `ENV_` names processes add, which
+            // error texts list: the full pass says what is wrong.
+            warnings.clear();
+            processes =
+                self.processes_inner(section, group_name, &mut scratch, &mut warnings, true);
+        }
         self.scratch = scratch;
         let processes = processes.map_err(|message| ConfigError::InSection {
             message,
@@ -508,6 +531,7 @@ impl<'t> Loader<'_, 't> {
         group_name: &str,
         scratch: &mut Scratch,
         warnings: &mut Vec<String>,
+        track_env_names: bool,
     ) -> Result<Vec<ProcessConfig>, String> {
         let env = self.env;
         let fs = self.fs;
@@ -608,6 +632,21 @@ impl<'t> Loader<'_, 't> {
                 view.fixed(sy_key, "false", boolean),
             )
         });
+        // A process's `environment=` adds `ENV_` names for the expansions after it.
+        // Tracking them costs; it is skipped when no text expanded per process can
+        // read them (an error then reruns the section with them, see
+        // `processes_from_section`).
+        let track_env_names = track_env_names
+            || [
+                environment_str,
+                process_name,
+                view.raw(Key::Directory).unwrap_or(""),
+                view.raw(Key::Command).unwrap_or(""),
+                view.raw(Key::StdoutLogfile).unwrap_or(""),
+                view.raw(Key::StderrLogfile).unwrap_or(""),
+            ]
+            .into_iter()
+            .any(may_read_env_names);
         let count = usize::try_from(numprocs.max(0)).unwrap_or(usize::MAX);
         let mut programs = Vec::with_capacity(count.min(1024));
         let end = numprocs_start.saturating_add(numprocs.max(0));
@@ -634,11 +673,13 @@ impl<'t> Loader<'_, 't> {
                 equal_signs(environment_str),
             );
             key_value_pairs(environment_str, |k, v| environment.set_own(k, v))?;
-            for (k, v) in environment.own() {
-                if environ.contains_joined("ENV_", k) {
-                    cur.set_joined_str("ENV_", k, v);
-                } else {
-                    tail.set_joined_str("ENV_", k, v);
+            if track_env_names {
+                for (k, v) in environment.own() {
+                    if environ.contains_joined("ENV_", k) {
+                        cur.set_joined_str("ENV_", k, v);
+                    } else {
+                        tail.set_joined_str("ENV_", k, v);
+                    }
                 }
             }
             let dict: [&Expansions; 4] = [head, environ, tail, cur];
@@ -651,6 +692,9 @@ impl<'t> Loader<'_, 't> {
                 let (lf_name, sy_name) = (lf_key.name(), sy_key.name());
                 let lf_val = match view.get(lf_key, &sane)? {
                     None => Some(LogFile::Auto),
+                    // Expanded a second time, as Supervisor does: what the first
+                    // expansion produced could name anything.
+                    Some(v) if !track_env_names && py::has_percent(&v) => return Err(String::new()),
                     Some(v) => logfile_name(expand_owned(v, &dict, lf_name)?, env, fs)?,
                 };
                 let (fixed_backups, fixed_maxbytes, fixed_syslog) = &fixed[slot];

@@ -505,6 +505,14 @@ const CASES: &[(&str, &str)] = &[
         "[supervisord]\nenvironment=BASE=/opt\n[program:a]\ncommand=%(ENV_BASE)s/bin/a %(ENV_LOCAL)s\nenvironment=LOCAL=%(ENV_BASE)s/x,BASE=/override\n",
     ),
     (
+        "err_env_names_listed.conf",
+        "[supervisord]\n[program:a]\nnumprocs=2\nprocess_name=%(process_num)s\nenvironment=A=1,B=\"2\"\ncommand=/bin/%(nope)s\n",
+    ),
+    (
+        "quirk_log_expanded_twice.conf",
+        "[supervisord]\n[program:a]\ncommand=a\nenvironment=A=x\nstdout_logfile=/tmp/%%(ENV_A)s.log\n",
+    ),
+    (
         "quirk_group_twice.conf",
         "[supervisord]\n[group:g]\nprograms=a\n[group:h]\nprograms=a\n[program:a]\ncommand=a\n",
     ),
