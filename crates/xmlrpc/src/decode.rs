@@ -8,6 +8,8 @@
 //! Supervisor accepts is accepted here with the same values, and one it rejects with
 //! HTTP 400 is a [`ParseError`] here. Replies are read with the same engine and the
 //! rules of Python's `xmlrpc.client` (more integer tags, `<nil/>`, strict booleans).
+//! Replies in the exact layout Python's `dumps` writes are first tried by a shortcut
+//! (`layout`) that reads that layout alone and otherwise steps aside for the engine.
 
 use std::borrow::Cow;
 
