@@ -693,6 +693,11 @@ pub fn parse_response(body: &[u8]) -> Result<Result<Value, Fault>, ParseError> {
     {
         return Ok(Ok(value));
     }
+    engine_response(body)
+}
+
+/// [`parse_response`] by the general engine alone.
+fn engine_response(body: &[u8]) -> Result<Result<Value, Fault>, ParseError> {
     let out = run(body, Dialect::Client)?;
     if let Some(fault) = out.fault {
         return fault
@@ -1019,6 +1024,143 @@ mod tests {
             "</a>".repeat(MAX_DEPTH)
         );
         assert!(matches!(call(&body), Err(ParseError::Xml { .. })));
+    }
+
+    #[test]
+    fn layout_shortcut_agrees_with_the_engine() {
+        // Documents in dumps' layout, then copies with pieces inserted, removed or
+        // replaced: whatever the shortcut reads, the engine must read the same way.
+        let info = Value::structure([
+            ("name", Value::from("a&b<c>")),
+            ("group", Value::from("g\r\nx")),
+            ("pid", Value::Int(-5)),
+            ("ok", Value::Bool(true)),
+            ("d", Value::Double(1.25)),
+            ("b", Value::Base64(b"hi".to_vec())),
+            ("n", Value::Nil),
+            ("empty", Value::from("")),
+        ]);
+        let seeds = [
+            crate::encode_response(&Value::Array(vec![
+                info.clone(),
+                info,
+                Value::Array(vec![]),
+            ])),
+            "<methodResponse><params><param><value><struct><member><name>a</name>\
+             <value>x&amp;y</value></member></struct></value></param></params></methodResponse>"
+                .to_owned(),
+        ];
+        let pieces = [
+            "<",
+            ">",
+            "]]>",
+            "&amp;",
+            "&#65;",
+            "&x;",
+            "&",
+            "\r",
+            "\r\n",
+            " ",
+            "\u{0}",
+            "<!--c-->",
+            "<value>",
+            "</value>",
+            "<string>",
+            "</string>",
+            "<int>",
+            "</int>",
+            "+1_0",
+            "<i8>",
+            "<boolean>",
+            "2",
+            "<nil/>",
+            "<value/>",
+            "<struct>",
+            "</struct>",
+            "<member>",
+            "</member>",
+            "<name>",
+            "</name>",
+            "<array><data>",
+            "</data></array>",
+            " a='1'",
+            "<?xml version=\"1.0\"?>",
+            "<fault>",
+            "\u{e9}",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        // Values, good and bad, for arrays built from them.
+        let values = [
+            "<value><boolean>2</boolean></value>",
+            "<value><boolean>1</boolean></value>",
+            "<value><int> 7 </int></value>",
+            "<value><int>1_0</int></value>",
+            "<value><int>+8</int></value>",
+            "<value><i4>99999999999</i4></value>",
+            "<value><int></int></value>",
+            "<value><double>x</double></value>",
+            "<value><double> 1e3 </double></value>",
+            "<value><float>inf</float></value>",
+            "<value><base64>Y</base64></value>",
+            "<value><base64>YWJj\n</base64></value>",
+            "<value><dateTime.iso8601>x</dateTime.iso8601></value>",
+            "<value><string>a&lt;b</string></value>",
+            "<value><nil/></value>",
+            "<value><ex:nil/></value>",
+            "<value>\r\n</value>",
+            "<value><struct><member><name>k</name><value>1</value></member>\
+             <member><name>k</name><value>2</value></member></struct></value>",
+            "<value><struct><member><name></name><value/></member></struct></value>",
+        ];
+        let mut shortcut_read = 0;
+        for i in 0..20_000 {
+            let mut doc = if i % 4 == 3 {
+                let mut doc = "<methodResponse><params><param><value><array><data>\n".to_owned();
+                for _ in 0..1 + next(4) {
+                    doc.push_str(values[next(values.len())]);
+                    doc.push('\n');
+                }
+                doc + "</data></array></value></param></params></methodResponse>"
+            } else {
+                seeds[i % seeds.len()].clone()
+            };
+            for _ in 0..(i % 3) {
+                let mut at = next(doc.len() + 1);
+                while !doc.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = (at + next(6)).min(doc.len());
+                while !doc.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let piece = if next(3) == 0 {
+                    ""
+                } else {
+                    pieces[next(pieces.len())]
+                };
+                doc.replace_range(at..end, piece);
+            }
+            let Some(fast) = layout::response_value(&doc) else {
+                continue;
+            };
+            shortcut_read += 1;
+            let engine = engine_response(doc.as_bytes());
+            assert_eq!(
+                format!("{engine:?}"),
+                format!("{:?}", Ok::<_, ParseError>(Ok::<_, Fault>(fast))),
+                "{doc:?}"
+            );
+        }
+        assert!(
+            shortcut_read > 5_000,
+            "only {shortcut_read} documents took the shortcut"
+        );
     }
 
     #[test]
