@@ -236,7 +236,7 @@ pub struct ProcessEnvironment {
     /// process instead of one per string).
     own_text: String,
     /// Where each own pair's name and value end in `own_text`.
-    own_ends: Vec<(usize, usize)>,
+    own_ends: Ends,
 }
 
 impl ProcessEnvironment {
@@ -262,7 +262,7 @@ impl ProcessEnvironment {
         ProcessEnvironment {
             shared,
             own_text: String::with_capacity(text),
-            own_ends: Vec::with_capacity(pairs),
+            own_ends: Ends::with_capacity(pairs),
         }
     }
 
@@ -335,8 +335,9 @@ impl ProcessEnvironment {
     }
 
     fn own_pair(&self, i: usize) -> (&str, &str) {
-        let start = i.checked_sub(1).map_or(0, |p| self.own_ends[p].1);
-        let (name_end, value_end) = self.own_ends[i];
+        let ends = self.own_ends.as_slice();
+        let start = i.checked_sub(1).map_or(0, |p| ends[p].1);
+        let (name_end, value_end) = ends[i];
         (
             &self.own_text[start..name_end],
             &self.own_text[name_end..value_end],
@@ -349,6 +350,70 @@ impl ProcessEnvironment {
 
     fn in_shared(&self, name: &str) -> bool {
         self.shared.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// How many own pairs a [`ProcessEnvironment`] keeps without a second allocation.
+const INLINE_PAIRS: usize = 4;
+
+/// The ends of a [`ProcessEnvironment`]'s own pairs: a few inline (the usual
+/// `environment=` has one to four pairs), more on the heap.
+#[derive(Clone, Debug)]
+enum Ends {
+    Inline([(usize, usize); INLINE_PAIRS], usize),
+    Heap(Vec<(usize, usize)>),
+}
+
+impl Default for Ends {
+    fn default() -> Self {
+        Ends::Inline([(0, 0); INLINE_PAIRS], 0)
+    }
+}
+
+impl Ends {
+    fn with_capacity(pairs: usize) -> Ends {
+        if pairs <= INLINE_PAIRS {
+            Ends::default()
+        } else {
+            Ends::Heap(Vec::with_capacity(pairs))
+        }
+    }
+
+    fn as_slice(&self) -> &[(usize, usize)] {
+        match self {
+            Ends::Inline(ends, len) => &ends[..*len],
+            Ends::Heap(ends) => ends,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    fn push(&mut self, end: (usize, usize)) {
+        match self {
+            Ends::Inline(ends, len) if *len < INLINE_PAIRS => {
+                ends[*len] = end;
+                *len += 1;
+            }
+            Ends::Inline(ends, _) => {
+                let mut heap = ends.to_vec();
+                heap.push(end);
+                *self = Ends::Heap(heap);
+            }
+            Ends::Heap(ends) => ends.push(end),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Ends::Inline(_, len) => *len = 0,
+            Ends::Heap(ends) => ends.clear(),
+        }
     }
 }
 
@@ -588,6 +653,17 @@ mod tests {
         );
         assert!(Arc::ptr_eq(env.shared(), &shared));
         assert_eq!(env.own().collect::<Vec<_>>(), [("B", "x"), ("C", "4")]);
+        let many: Vec<(String, String)> =
+            (0..7).map(|i| (format!("K{i}"), "v".repeat(i))).collect();
+        let mut env = ProcessEnvironment::with_capacity(Arc::default(), 0, 0);
+        for (k, v) in &many {
+            env.set_own(k, v);
+        }
+        env.set_own("K2", "again");
+        let mut expected = many.clone();
+        expected[2].1 = "again".to_owned();
+        assert_eq!(env.to_vec(), expected);
+        assert_eq!(env, ProcessEnvironment::new(Arc::default(), expected));
         assert!(ProcessEnvironment::default().is_empty());
     }
 
