@@ -113,6 +113,10 @@ pub struct Ini<'a> {
     sections: Vec<Section<'a>>,
     index: HashMap<Cow<'a, str>, usize, FxBuild>,
     defaults: Vec<Entry<'a>>,
+    /// Per section, then for `[DEFAULT]`: a bit per [`Key`] the entries hold, so that
+    /// setting a key seen for the first time skips looking for it.
+    known_sets: Vec<u64>,
+    defaults_known: u64,
 }
 
 /// Where the lexer is adding options.
@@ -334,6 +338,7 @@ impl<'a> Ini<'a> {
                         source: shared_source.clone(),
                         entries: Vec::with_capacity(16),
                     });
+                    self.known_sets.push(0);
                     Target::Section(idx)
                 });
                 current = None;
@@ -380,9 +385,13 @@ impl<'a> Ini<'a> {
     }
 
     fn entries_mut(&mut self, target: Target) -> &mut Vec<Entry<'a>> {
+        self.target_mut(target).0
+    }
+
+    fn target_mut(&mut self, target: Target) -> (&mut Vec<Entry<'a>>, &mut u64) {
         match target {
-            Target::Defaults => &mut self.defaults,
-            Target::Section(i) => &mut self.sections[i].entries,
+            Target::Defaults => (&mut self.defaults, &mut self.defaults_known),
+            Target::Section(i) => (&mut self.sections[i].entries, &mut self.known_sets[i]),
         }
     }
 
@@ -393,8 +402,12 @@ impl<'a> Ini<'a> {
     /// Sets `key` (keeping its position when it exists) and returns its index.
     fn set_entry(&mut self, target: Target, key: &str, value: Cow<'a, str>, line: usize) -> usize {
         let folded = fold_key(key);
-        let entries = self.entries_mut(target);
+        let (entries, known_set) = self.target_mut(target);
         let existing = match &folded {
+            Folded::Known(k) if *known_set & k.bit() == 0 => {
+                *known_set |= k.bit();
+                None
+            }
             Folded::Known(k) => entries.iter().position(|e| e.known == Some(*k)),
             Folded::Other(name) => entries
                 .iter()
@@ -475,9 +488,10 @@ impl<'a> Ini<'a> {
     pub(crate) fn expand_here(&mut self, here: &str) {
         const HERE: &str = "%(here)s";
         let defaults = self.defaults.clone();
-        for s in &mut self.sections {
+        for (s, known_set) in self.sections.iter_mut().zip(&mut self.known_sets) {
             for d in &defaults {
                 if s.get(&d.key).is_none() && d.value.contains(HERE) {
+                    *known_set |= d.known.map_or(0, Key::bit);
                     s.entries.push(Entry {
                         key: d.key.clone(),
                         value: Cow::Owned(d.value.replace(HERE, here)),
@@ -639,7 +653,15 @@ const KEY_SLOTS: [u8; SLOT_COUNT] = {
     slots
 };
 
+// A key's bit must fit in the `u64` sets of `Ini`.
+const _: () = assert!(Key::ALL.len() <= 64);
+
 impl Key {
+    /// This key's bit in a set of keys.
+    fn bit(self) -> u64 {
+        1 << (self as u32)
+    }
+
     /// The option name.
     pub(crate) fn name(self) -> &'static str {
         Key::NAMES[self as usize]
