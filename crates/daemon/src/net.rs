@@ -64,12 +64,54 @@ impl Write for Stream {
     }
 }
 
+/// Bytes waiting to go out on a connection. A partial write moves an offset instead of
+/// shifting the rest of a large reply, and a reply queued when nothing is waiting is
+/// moved in, not copied.
+#[derive(Default)]
+struct Outbox {
+    data: Vec<u8>,
+    sent: usize,
+}
+
+impl Outbox {
+    fn extend(&mut self, bytes: Vec<u8>) {
+        if self.is_empty() {
+            self.data = bytes;
+            self.sent = 0;
+        } else {
+            self.data.drain(..self.sent);
+            self.sent = 0;
+            self.data.extend_from_slice(&bytes);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.sent >= self.data.len()
+    }
+
+    fn pending(&self) -> &[u8] {
+        &self.data[self.sent..]
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.sent += n;
+        if self.is_empty() {
+            self.clear();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.sent = 0;
+    }
+}
+
 /// One client connection.
 struct Conn {
     stream: Stream,
     server: usize,
     parser: RequestParser,
-    out: Vec<u8>,
+    out: Outbox,
     /// Close once `out` is written.
     closing: bool,
     /// The peer has closed its side.
@@ -157,7 +199,7 @@ impl Net {
                             stream,
                             server: index,
                             parser: RequestParser::new(Limits::default()),
-                            out: Vec::new(),
+                            out: Outbox::default(),
                             closing: false,
                             eof: false,
                             pending: None,
@@ -322,13 +364,13 @@ impl Net {
             return;
         };
         while !conn.out.is_empty() {
-            match conn.stream.write(&conn.out) {
+            match conn.stream.write(conn.out.pending()) {
                 Ok(0) => {
                     conn.closing = true;
                     conn.out.clear();
                 }
                 Ok(n) => {
-                    conn.out.drain(..n);
+                    conn.out.consume(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
