@@ -90,10 +90,13 @@ fn sigterm_stops_every_program_and_exits_zero() {
 #[test]
 fn a_program_that_ignores_sigterm_is_killed_after_stopwaitsecs() {
     let scene = Scene::new(
-        "[program:stubborn]\ncommand=sh -c 'trap \"\" TERM; while true; do sleep 0.1; done'\nstartsecs=0\nstopwaitsecs=1\n",
+        "[program:stubborn]\ncommand=sh -c 'trap \"\" TERM; touch %(here)s/trapped; \
+         while true; do sleep 0.1; done'\nstartsecs=0\nstopwaitsecs=1\n",
     );
     let mut daemon = scene.start(Impl::Ours);
-    wait_for("running", || pid_of(&daemon.socket, "stubborn") != 0);
+    // RUNNING comes at the spawn, before the shell has set its trap.
+    let trapped = scene.dir.path().join("trapped");
+    wait_for("the TERM trap", || trapped.exists());
     let pid = pid_of(&daemon.socket, "stubborn");
     daemon.track(pid);
     let body = rpc(

@@ -185,13 +185,16 @@ fn pages_are_served_on_the_unix_socket_and_actions_need_the_token() {
 
 #[test]
 fn a_waiting_action_does_not_block_the_daemon() {
-    // It ignores SIGTERM, so its stop waits until the test kills it.
+    // It ignores SIGTERM, so its stop waits until the test kills it. It is RUNNING
+    // as soon as it is spawned, before the shell has set its trap: the test waits
+    // for the file the shell touches once the trap is in place.
     let scene = Scene::new(
-        "[program:stubborn]\ncommand=sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'\n\
-         startsecs=0\nstopwaitsecs=600\n",
+        "[program:stubborn]\ncommand=sh -c 'trap \"\" TERM; touch %(here)s/trapped; \
+         while :; do sleep 0.1; done'\nstartsecs=0\nstopwaitsecs=600\n",
     );
     let daemon = scene.start(Impl::Ours);
-    wait_state(&daemon, "stubborn", "RUNNING");
+    let trapped = scene.dir.path().join("trapped");
+    wait_for("the TERM trap", || trapped.exists());
     let socket = daemon.socket.clone();
     let stopped = std::thread::spawn(move || act(Impl::Ours, &socket, "stop", "stubborn"));
     // While the page waits for the stop, the daemon answers pages and calls.
