@@ -273,9 +273,16 @@ impl RotatingFile {
         }
     }
 
-    /// Renames `from` over `to`; a vanished source (a cleanup script removed the active
-    /// log) is not an error, as in Supervisor.
+    /// Removes `to`, then renames `from` to it, as Supervisor's `removeAndRename` does; a
+    /// vanished source (a cleanup script removed the active log) or destination is not an
+    /// error. Removing first also matters on ext4: a rename over an existing file makes
+    /// it start writing back the renamed file's dirty pages at once, in our thread.
     fn rename_quiet(&self, from: &Path, to: &Path) -> Result<(), LogError> {
+        match fs::remove_file(to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(self.rotate_error(source)),
+        }
         match fs::rename(from, to) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
