@@ -20,6 +20,7 @@ use supervisor_log::{
 use supervisor_process::{Action, Event, ExitStatus, ProcessId, ProcessTable, Timestamp};
 use supervisor_types::{LogLevel, SupervisorState};
 
+use crate::clone_spawn::CloneSpawner;
 use crate::events::Output;
 use crate::pipesize::PipeBudget;
 use crate::reap::Termination;
@@ -110,6 +111,8 @@ pub struct Core {
     pub(crate) fcgi: HashMap<String, crate::fcgi::SharedSocket>,
     /// How much busy child pipes may still grow ([`crate::pipesize`]).
     pipe_budget: PipeBudget,
+    /// `None` where the kernel cannot spawn without copying the descriptor table.
+    spawner: Option<CloneSpawner>,
 }
 
 impl Core {
@@ -133,6 +136,7 @@ impl Core {
             read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
             fcgi: HashMap::new(),
             pipe_budget: PipeBudget::from_system(),
+            spawner: CloneSpawner::new(),
             events: EventBus::new(&config.supervisord.identifier, Core::timestamp()),
             config,
             active: Vec::new(),
@@ -387,7 +391,7 @@ impl Core {
             return;
         }
         let request = self.spawn_request(id, filename, argv, stdin);
-        match spawn::spawn(&request) {
+        match spawn::spawn(&request, self.spawner.as_mut()) {
             Ok(child) => {
                 let pid = child.pid;
                 self.register_pipe(id, Channel::Stdout, child.stdout);

@@ -10,6 +10,7 @@
 //! meant to be embedded: programs that want the lifecycle logic use the process crate.
 #![deny(missing_docs)]
 
+mod clone_spawn;
 mod core;
 mod events;
 mod fcgi;

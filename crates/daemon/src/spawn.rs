@@ -1,6 +1,6 @@
 //! Turning a program's command line into a running child: Supervisor's command parsing and
-//! lookup rules, then a spawn through `std::process::Command` (posix_spawn when nothing
-//! needs to run between fork and exec), with the child in its own process group and its
+//! lookup rules, then a spawn through [`CloneSpawner`] (or `std::process::Command` where
+//! the kernel lacks what it needs), with the child in its own process group and its
 //! stdin, stdout and stderr on pipes whose parent ends are non-blocking (stdin is a
 //! listening socket instead for a FastCGI program).
 
@@ -15,6 +15,8 @@ use std::process::{Command, Stdio};
 use nix::fcntl::OFlag;
 use nix::unistd::{Gid, Uid};
 use supervisor_types::py_repr;
+
+use crate::clone_spawn::CloneSpawner;
 
 /// Why a command cannot be run; the text is Supervisor's `spawnerr`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -201,9 +203,10 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
     Ok(())
 }
 
-/// Starts the child. The child is the leader of a new process group, so signals sent to
-/// supervisord's group (a Ctrl-C in its terminal) do not reach it.
-pub fn spawn(req: &SpawnRequest) -> io::Result<SpawnedChild> {
+/// Starts the child, through `spawner` when there is one, else through `posix_spawn`.
+/// The child is the leader of a new process group, so signals sent to supervisord's group
+/// (a Ctrl-C in its terminal) do not reach it.
+pub fn spawn(req: &SpawnRequest, spawner: Option<&mut CloneSpawner>) -> io::Result<SpawnedChild> {
     let (child_stdin, stdin) = match &req.stdin_socket {
         Some(socket) => (socket.try_clone()?, None),
         None => {
@@ -225,6 +228,26 @@ pub fn spawn(req: &SpawnRequest) -> io::Result<SpawnedChild> {
         set_nonblocking(fd)?;
     }
 
+    let pid = match spawner {
+        Some(spawner) => spawner.spawn(req, [&child_stdin, &child_stdout, &child_stderr])?,
+        None => posix_spawn(req, child_stdin, child_stdout, child_stderr)?,
+    };
+    Ok(SpawnedChild {
+        pid,
+        stdin,
+        stdout,
+        stderr,
+    })
+}
+
+/// Starts the child with `std::process::Command`, which uses `posix_spawn` when nothing
+/// has to run between fork and exec.
+fn posix_spawn(
+    req: &SpawnRequest,
+    child_stdin: OwnedFd,
+    child_stdout: OwnedFd,
+    child_stderr: OwnedFd,
+) -> io::Result<u32> {
     let mut cmd = Command::new(&req.filename);
     if let Some((argv0, rest)) = req.argv.split_first() {
         cmd.arg0(argv0).args(rest);
@@ -241,13 +264,7 @@ pub fn spawn(req: &SpawnRequest) -> io::Result<SpawnedChild> {
     if req.umask.is_some() || req.user.is_some() {
         before_exec(&mut cmd, req.user.clone(), req.umask);
     }
-    let child = cmd.spawn()?;
-    Ok(SpawnedChild {
-        pid: child.id(),
-        stdin,
-        stdout,
-        stderr,
-    })
+    Ok(cmd.spawn()?.id())
 }
 
 /// Switches user and sets the umask between fork and exec: setgroups, setgid, setuid,
