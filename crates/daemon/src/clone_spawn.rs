@@ -134,12 +134,13 @@ impl CloneSpawner {
             error: 0,
         };
 
-        for (slot, fd) in slots.iter().zip(stdio) {
-            dup_onto(fd.as_raw_fd(), *slot)?;
-        }
-        let started = self.clone_child(&mut plan);
-        // The slots must not keep the child's pipe ends open: the daemon would never see
-        // the end of its output.
+        let started = slots
+            .iter()
+            .zip(stdio)
+            .try_for_each(|(slot, fd)| dup_onto(fd.as_raw_fd(), *slot))
+            .and_then(|()| self.clone_child(&mut plan));
+        // Whatever happened, the slots must not keep the child's pipe ends open: the
+        // daemon would never see the end of its output.
         let released = slots
             .iter()
             .try_for_each(|slot| dup_onto(self.devnull.as_raw_fd(), *slot));
